@@ -1,0 +1,2 @@
+export { awrr, type AwrrOptions } from './plugin/index.ts'
+export * as runtime from './runtime/index.ts'

@@ -1,0 +1,157 @@
+import { stripVTControlCharacters } from 'node:util'
+import { Chalk } from 'chalk'
+import type { StrategyMetrics } from './metrics.ts'
+
+export interface LeaderboardRow {
+  strategy: string
+  metrics: StrategyMetrics
+}
+
+export interface LeaderboardOptions {
+  /**
+   * Mark the best values in bold green instead of a `*` suffix. The renderer never looks at the
+   * terminal: the caller decides (see `shouldUseColor`).
+   * @default false
+   */
+  color?: boolean
+  /**
+   * Strategies shown for reference but left out of the best-value marks. ORACLE reads the ground
+   * truth, so it would be "best" everywhere and hide which real strategy wins.
+   * @default ['ORACLE']
+   */
+  reference?: readonly string[]
+}
+
+export type ResolvedLeaderboardOptions = Required<LeaderboardOptions>
+
+export const defaultLeaderboardOptions: ResolvedLeaderboardOptions = {
+  color: false,
+  reference: ['ORACLE'],
+}
+
+interface Column {
+  header: string
+  value: (metrics: StrategyMetrics) => number | null
+  better: 'higher' | 'lower'
+  digits: number
+}
+
+const columns: readonly Column[] = [
+  { header: 'WCR', value: (m) => m.wcr, better: 'higher', digits: 3 },
+  { header: 'RR_task', value: (m) => m.rr_task, better: 'higher', digits: 3 },
+  { header: 'RR_event', value: (m) => m.rr_event, better: 'higher', digits: 3 },
+  { header: 'MTTR ms', value: (m) => m.mttr_ms, better: 'lower', digits: 0 },
+  { header: 'RCO', value: (m) => m.rco, better: 'lower', digits: 3 },
+  { header: 'CPS', value: (m) => m.cps, better: 'lower', digits: 2 },
+  { header: 'HIR', value: (m) => m.hir, better: 'lower', digits: 3 },
+  { header: 'UAR', value: (m) => m.uar, better: 'lower', digits: 3 },
+  { header: 'SRR', value: (m) => m.srr, better: 'higher', digits: 3 },
+  { header: 'Diag calls', value: (m) => m.diagnoser_calls, better: 'lower', digits: 0 },
+]
+
+const higherIsBetter = columns.filter((c) => c.better === 'higher').map((c) => c.header)
+
+interface Cell {
+  text: string
+  best: boolean
+}
+
+/**
+ * Formats every cell and decides the marks. Best is judged on the value as displayed, so values
+ * that print the same are marked together; a column is left unmarked when fewer than two ranked
+ * strategies have a value or when they all tie, because a mark would say nothing.
+ */
+function buildCells(rows: readonly LeaderboardRow[], reference: readonly string[]): Cell[][] {
+  const cells: Cell[][] = rows.map(() => [])
+  for (const column of columns) {
+    const shown = rows.map((row) => {
+      const value = column.value(row.metrics)
+      return value === null ? null : Number(value.toFixed(column.digits))
+    })
+    const ranked = shown.filter((value, i): value is number => value !== null && !reference.includes(rows[i]!.strategy))
+    const best = column.better === 'higher' ? Math.max(...ranked) : Math.min(...ranked)
+    const worst = column.better === 'higher' ? Math.min(...ranked) : Math.max(...ranked)
+    const marking = ranked.length >= 2 && best !== worst
+    shown.forEach((value, i) => {
+      cells[i]!.push({
+        text: value === null ? '-' : value.toFixed(column.digits),
+        best: marking && value === best && !reference.includes(rows[i]!.strategy),
+      })
+    })
+  }
+  return cells
+}
+
+function visibleWidth(text: string): number {
+  return stripVTControlCharacters(text).length
+}
+
+function padEnd(text: string, width: number): string {
+  return text + ' '.repeat(Math.max(0, width - visibleWidth(text)))
+}
+
+function padStart(text: string, width: number): string {
+  return ' '.repeat(Math.max(0, width - visibleWidth(text))) + text
+}
+
+/**
+ * The leaderboard as a terminal table: one row per strategy, in the order given, numbers right
+ * aligned, `-` where a metric has no denominator. Without colour the best value of a column gets a
+ * `*` suffix (other cells a space, so the digits stay aligned); with colour it is bold green.
+ */
+export function renderLeaderboard(rows: readonly LeaderboardRow[], options: LeaderboardOptions = {}): string {
+  const resolved: ResolvedLeaderboardOptions = { ...defaultLeaderboardOptions, ...options }
+  const chalk = new Chalk({ level: resolved.color ? 1 : 0 })
+  const cells = buildCells(rows, resolved.reference)
+
+  // Without colour every number carries a one-character mark slot; headers get one too so they
+  // line up with the digits rather than with the marks.
+  const header = ['Strategy', ...columns.map((c) => (resolved.color ? c.header : `${c.header} `))]
+  const body = rows.map((row, i) => [
+    row.strategy,
+    ...cells[i]!.map((cell) => {
+      if (resolved.color) return cell.best ? chalk.bold.green(cell.text) : cell.text
+      return cell.text + (cell.best ? '*' : ' ')
+    }),
+  ])
+  const widths = header.map((title, c) => Math.max(visibleWidth(title), ...body.map((line) => visibleWidth(line[c]!))))
+
+  const renderLine = (line: readonly string[], style: (text: string) => string = (t) => t) =>
+    line
+      .map((text, c) => (c === 0 ? padEnd(text, widths[c]!) : padStart(text, widths[c]!)))
+      .map(style)
+      .join('  ')
+      .trimEnd()
+
+  const legend = resolved.color ? 'best per column in bold green' : '* best per column'
+  const referenceNote = rows.some((row) => resolved.reference.includes(row.strategy))
+    ? `; ${rows.filter((row) => resolved.reference.includes(row.strategy)).map((row) => row.strategy).join(', ')} not ranked (reference)`
+    : ''
+  return [
+    renderLine(header, (text) => chalk.bold(text)),
+    renderLine(widths.map((w) => '-'.repeat(w))),
+    ...body.map((line) => renderLine(line)),
+    chalk.dim(`${legend} (higher is better for ${higherIsBetter.join(', ')}; lower for the rest)${referenceNote}`),
+  ].join('\n')
+}
+
+function escapeMarkdownCell(text: string): string {
+  return text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|')
+}
+
+/** The same numbers and marks as {@link renderLeaderboard}, as a GitHub-flavoured Markdown table. */
+export function renderLeaderboardMarkdown(
+  rows: readonly LeaderboardRow[],
+  options: Omit<LeaderboardOptions, 'color'> = {},
+): string {
+  const resolved: ResolvedLeaderboardOptions = { ...defaultLeaderboardOptions, ...options, color: false }
+  const cells = buildCells(rows, resolved.reference)
+  const line = (values: readonly string[]) => `| ${values.join(' | ')} |`
+  return [
+    line(['Strategy', ...columns.map((c) => c.header)]),
+    line([':--', ...columns.map(() => '--:')]),
+    ...rows.map((row, i) =>
+      line([escapeMarkdownCell(row.strategy), ...cells[i]!.map((cell) => (cell.best ? `**${cell.text}**` : cell.text))]),
+    ),
+  ].join('\n')
+}

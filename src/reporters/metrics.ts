@@ -1,0 +1,194 @@
+import type { TaskSummary } from '../runtime/executor/task-summary.ts'
+import { compareStrings, compareTaskSummaries } from './task-order.ts'
+
+/**
+ * The reliability metrics of one strategy over its tasks (DESIGN.md, "Metrics").
+ *
+ * A rate or mean whose denominator is empty is `null`, never 0 or NaN: "no task had an error" is
+ * not "no task recovered", and JSON has no NaN. Renderers show `null` as `-`; gates treat it as
+ * "not measured". Counts (`tasks`, `diagnoser_calls`, `memory_hits`) are always numbers.
+ */
+export interface StrategyMetrics {
+  tasks: number
+  /** completed / tasks */
+  wcr: number | null
+  /** escalated / tasks */
+  hir: number | null
+  /** completed / tasks with at least one error event */
+  rr_task: number | null
+  /** recovered error events / error events */
+  rr_event: number | null
+  /** virtual ms from an error event to the next success of its step, per recovered event */
+  mttr_ms: number | null
+  /** tool calls / tasks */
+  cpt: number | null
+  /** tool calls of completed tasks / completed tasks */
+  cps: number | null
+  /** (tool calls - steps reached) / steps reached */
+  rco: number | null
+  /** tasks with an unsafe action / tasks */
+  uar: number | null
+  /** consistent / tasks that started side effects and did not complete */
+  srr: number | null
+  diagnoser_calls: number
+  memory_hits: number
+  /** correct layer / diagnosis records whose ground truth is an injected fault */
+  rca_layer_acc: number | null
+  /** correct action / diagnosis records whose ground truth is an injected fault */
+  rca_action_acc: number | null
+}
+
+/**
+ * The numerators and denominators behind {@link StrategyMetrics}, kept so that intervals and
+ * paired tests (Wilson, McNemar) can be computed from the same counts as the point estimates.
+ */
+export interface StrategyCounts {
+  tasks: number
+  completed: number
+  escalated: number
+  tasksWithErrors: number
+  completedWithErrors: number
+  errorEvents: number
+  recoveredEvents: number
+  recoveryMsTotal: number
+  toolCalls: number
+  toolCallsOfCompleted: number
+  stepsReached: number
+  unsafeTasks: number
+  srrEligible: number
+  srrConsistent: number
+  diagnoserCalls: number
+  memoryHits: number
+  rcaRecords: number
+  rcaLayerCorrect: number
+  rcaActionCorrect: number
+}
+
+/** A task counts for SRR when it started side effects and did not complete. */
+export function isSrrEligible(summary: TaskSummary): boolean {
+  return summary.sideEffectsStarted && summary.outcome !== 'completed'
+}
+
+export function countStrategy(summaries: readonly TaskSummary[]): StrategyCounts {
+  const counts: StrategyCounts = {
+    tasks: summaries.length,
+    completed: 0,
+    escalated: 0,
+    tasksWithErrors: 0,
+    completedWithErrors: 0,
+    errorEvents: 0,
+    recoveredEvents: 0,
+    recoveryMsTotal: 0,
+    toolCalls: 0,
+    toolCallsOfCompleted: 0,
+    stepsReached: 0,
+    unsafeTasks: 0,
+    srrEligible: 0,
+    srrConsistent: 0,
+    diagnoserCalls: 0,
+    memoryHits: 0,
+    rcaRecords: 0,
+    rcaLayerCorrect: 0,
+    rcaActionCorrect: 0,
+  }
+  const recoveryMs: number[] = []
+
+  for (const summary of summaries) {
+    const completed = summary.outcome === 'completed'
+    if (completed) counts.completed++
+    if (summary.outcome === 'escalated') counts.escalated++
+    if (summary.errorEvents > 0) {
+      counts.tasksWithErrors++
+      if (completed) counts.completedWithErrors++
+    }
+    counts.errorEvents += summary.errorEvents
+    counts.recoveredEvents += summary.recoveredEvents
+    recoveryMs.push(summary.recoveryMsTotal)
+    counts.toolCalls += summary.toolCalls
+    if (completed) counts.toolCallsOfCompleted += summary.toolCalls
+    counts.stepsReached += summary.stepsReached
+    if (summary.unsafeAction) counts.unsafeTasks++
+    if (isSrrEligible(summary)) {
+      counts.srrEligible++
+      if (summary.consistent) counts.srrConsistent++
+    }
+    counts.diagnoserCalls += summary.diagnoserCalls
+    counts.memoryHits += summary.memoryHits
+    for (const record of summary.diagnoses) {
+      if (record.layer_true === 'none') continue
+      counts.rcaRecords++
+      if (record.layer_pred === record.layer_true) counts.rcaLayerCorrect++
+      if (record.action_pred === record.action_true) counts.rcaActionCorrect++
+    }
+  }
+
+  // Virtual milliseconds may be fractional; summing them in a fixed order keeps the result
+  // bit-identical whatever order workers or shards reported the tasks in.
+  recoveryMs.sort((a, b) => a - b)
+  for (const ms of recoveryMs) counts.recoveryMsTotal += ms
+  return counts
+}
+
+function ratio(numerator: number, denominator: number): number | null {
+  return denominator === 0 ? null : numerator / denominator
+}
+
+export function metricsFromCounts(counts: StrategyCounts): StrategyMetrics {
+  return {
+    tasks: counts.tasks,
+    wcr: ratio(counts.completed, counts.tasks),
+    hir: ratio(counts.escalated, counts.tasks),
+    rr_task: ratio(counts.completedWithErrors, counts.tasksWithErrors),
+    rr_event: ratio(counts.recoveredEvents, counts.errorEvents),
+    mttr_ms: ratio(counts.recoveryMsTotal, counts.recoveredEvents),
+    cpt: ratio(counts.toolCalls, counts.tasks),
+    cps: ratio(counts.toolCallsOfCompleted, counts.completed),
+    rco: ratio(counts.toolCalls - counts.stepsReached, counts.stepsReached),
+    uar: ratio(counts.unsafeTasks, counts.tasks),
+    srr: ratio(counts.srrConsistent, counts.srrEligible),
+    diagnoser_calls: counts.diagnoserCalls,
+    memory_hits: counts.memoryHits,
+    rca_layer_acc: ratio(counts.rcaLayerCorrect, counts.rcaRecords),
+    rca_action_acc: ratio(counts.rcaActionCorrect, counts.rcaRecords),
+  }
+}
+
+/** Metrics of one strategy; pass the summaries of that strategy only (see {@link groupByStrategy}). */
+export function computeStrategyMetrics(summaries: readonly TaskSummary[]): StrategyMetrics {
+  return metricsFromCounts(countStrategy(summaries))
+}
+
+/**
+ * Orders strategy names: those in `configured` first, in that order, then any others sorted.
+ * Only names in `present` are returned.
+ */
+export function orderStrategies(present: Iterable<string>, configured: readonly string[] = []): string[] {
+  const remaining = new Set(present)
+  const ordered: string[] = []
+  for (const name of configured) {
+    if (remaining.delete(name)) ordered.push(name)
+  }
+  return [...ordered, ...[...remaining].sort(compareStrings)]
+}
+
+/**
+ * Splits summaries by `summary.strategy`. The map iterates in {@link orderStrategies} order, and
+ * each group is in task order (scenario, index). A configured strategy with no task is left out:
+ * `--project B4` should not print six empty rows.
+ */
+export function groupByStrategy(
+  summaries: readonly TaskSummary[],
+  order: readonly string[] = [],
+): Map<string, TaskSummary[]> {
+  const byName = new Map<string, TaskSummary[]>()
+  for (const summary of summaries) {
+    const group = byName.get(summary.strategy)
+    if (group) group.push(summary)
+    else byName.set(summary.strategy, [summary])
+  }
+  const grouped = new Map<string, TaskSummary[]>()
+  for (const name of orderStrategies(byName.keys(), order)) {
+    grouped.set(name, byName.get(name)!.sort(compareTaskSummaries))
+  }
+  return grouped
+}

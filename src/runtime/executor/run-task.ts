@@ -1,0 +1,501 @@
+import { createRandom, hashSeed } from '../random.ts'
+import { checkConsistency } from '../saga/consistency-oracle.ts'
+import type { Outcome, StepSpec } from '../scenario/schema.ts'
+import type { TaskSpec } from '../scenario/task-spec.ts'
+import type { InjectedFault } from '../faults/fault-plan.ts'
+import {
+  isPrivileged,
+  type FailureContext,
+  type Observation,
+  type RecoveryDecision,
+  type RecoveryStrategy,
+} from '../strategies/recovery-strategy.ts'
+import { builtinToolSpecs, isBuiltinTool, type CompensationSpec, type ToolSpec } from '../tools/tool-specs.ts'
+import {
+  purposeHeader,
+  stepHeader,
+  TaskEnvironment,
+  toolServiceOrigin,
+  worldHashHeader,
+} from '../tools/task-environment.ts'
+import { runInTask } from '../tools/tool-server.ts'
+import { createVirtualClock, type VirtualClock } from '../virtual-clock.ts'
+import type { CallPurpose, CallResult, TraceEvent, TraceSink } from './trace-events.ts'
+import type { DiagnosisRecord, RecoveryActionName, TaskSummary } from './task-summary.ts'
+
+export interface ExecutorOptions {
+  /** Per-attempt deadline on the virtual clock. @default 5000 */
+  attemptTimeoutMs?: number
+  /** Tool calls per task. @default 200 */
+  maxToolCalls?: number
+  /** Virtual time per task. @default 600000 */
+  maxVirtualMs?: number
+  /** Estimated tokens (payload characters / 4) per task. @default 1000000 */
+  maxTokens?: number
+  /** Failures in a row of one step with an unchanged world hash before the loop guard escalates. @default 10 */
+  loopGuard?: number
+  /** Run the saga stack when a task gives up (B0 never does). @default true */
+  saga?: boolean
+  /** Tries per compensation call before it counts as failed. @default 4 */
+  compensationAttempts?: number
+}
+
+export type ResolvedExecutorOptions = Required<ExecutorOptions>
+
+export const defaultExecutorOptions: ResolvedExecutorOptions = {
+  attemptTimeoutMs: 5_000,
+  maxToolCalls: 200,
+  maxVirtualMs: 600_000,
+  maxTokens: 1_000_000,
+  loopGuard: 10,
+  saga: true,
+  compensationAttempts: 4,
+}
+
+export interface RunTaskInput {
+  task: TaskSpec
+  scenario: string
+  file: string
+  seed: number
+  batch: number
+  strategy: RecoveryStrategy
+  trace: TraceSink
+  tracePath: string
+  options?: ExecutorOptions
+}
+
+interface CallOutcome {
+  result: CallResult
+  status: number | null
+  headers: Record<string, string>
+  body: unknown
+  call: number
+}
+
+interface SagaEntry {
+  step: number
+  tool: string
+  args: Record<string, unknown>
+}
+
+type Ending = { outcome: Outcome; reason: string }
+
+class TaskEnded extends Error {
+  constructor(readonly ending: Ending) {
+    super(ending.reason)
+  }
+}
+
+const toolUrl = (tool: string) => `${toolServiceOrigin}/tools/${encodeURIComponent(tool)}`
+
+function bestActionFor(truth: InjectedFault | undefined): RecoveryActionName {
+  if (!truth) return 'escalate'
+  if (truth.fault.type === 'Conflict') return 'rollback'
+  return truth.layer === 'transient' ? 'retry' : 'escalate'
+}
+
+function isContractKept(body: unknown): boolean {
+  if (!body || typeof body !== 'object') return false
+  const { ok, result } = body as { ok?: unknown; result?: unknown }
+  return ok === true && typeof result === 'object' && result !== null
+}
+
+function errorCodeOf(body: unknown): string | null {
+  const error = body && typeof body === 'object' ? (body as { error?: unknown }).error : undefined
+  const code = error && typeof error === 'object' ? (error as { code?: unknown }).code : undefined
+  return typeof code === 'string' ? code : null
+}
+
+/**
+ * Runs one task under one strategy: each workflow step over HTTP through the MSW router, the
+ * strategy consulted on every error, the saga stack run when the task gives up, the consistency
+ * oracle on the final world. Whatever the strategy does, including throwing, the task ends with
+ * exactly one outcome and a summary.
+ */
+export async function runTask(input: RunTaskInput): Promise<TaskSummary> {
+  const run = new TaskRun(input)
+  return run.execute()
+}
+
+class TaskRun {
+  private readonly options: ResolvedExecutorOptions
+  private readonly clock: VirtualClock
+  private readonly environment: TaskEnvironment
+  private readonly random: () => number
+  private readonly saga: SagaEntry[] = []
+  private readonly failures: Observation[] = []
+  private readonly diagnoses: DiagnosisRecord[] = []
+  private readonly compensations: TaskSummary['compensations'] = []
+  private toolCalls = 0
+  private tokens = 0
+  private errorEvents = 0
+  private recoveredEvents = 0
+  private recoveryMsTotal = 0
+  private stepsReached = new Set<number>()
+  private sideEffectsStarted = false
+  private authAnswerSeen = false
+  private unsafeAction = false
+  private diagnoserCalls = 0
+  private memoryHits = 0
+  private lastGoodWorldHash: string | null = null
+  private lastSeenWorldHash: string | null = null
+  /** A write timed out or lost its connection: it may have happened. */
+  private ambiguousWrite = false
+  private firstFailure: { observation: Observation; decision: RecoveryDecision } | undefined
+
+  constructor(private readonly input: RunTaskInput) {
+    this.options = { ...defaultExecutorOptions, ...input.options }
+    if (input.strategy.saga === false) this.options.saga = false
+    this.clock = createVirtualClock()
+    this.environment = new TaskEnvironment({
+      seed: input.seed,
+      scenario: input.scenario,
+      task: input.task.id,
+      world: input.task.world,
+      faults: input.task.faults,
+      clock: this.clock,
+      trace: input.trace,
+    })
+    const strategyRandom = createRandom(hashSeed(input.seed, input.scenario, input.task.id, 'strategy', input.strategy.name))
+    this.random = () => strategyRandom.next()
+  }
+
+  private emit(event: TraceEvent): void {
+    this.input.trace.emit(event)
+  }
+
+  async execute(): Promise<TaskSummary> {
+    const { task, scenario, seed, strategy } = this.input
+    this.emit({ type: 'task:start', task: task.id, scenario, strategy: strategy.name, seed, at: 0 })
+    let ending: Ending
+    try {
+      ending = await runInTask(this.environment, () => this.runWorkflow())
+    } catch (error) {
+      ending = this.endingFor(error, 'executor')
+    }
+    if (ending.outcome !== 'completed' && this.options.saga && this.sideEffectsStarted) {
+      try {
+        const compensated = await runInTask(this.environment, () => this.compensate())
+        if (!compensated) ending = { outcome: 'escalated', reason: 'compensation_failed' }
+      } catch (error) {
+        ending = this.endingFor(error, 'saga')
+      }
+    }
+    if (ending.outcome === 'escalated') {
+      await runInTask(this.environment, () => this.openTicket(ending.reason)).catch((error: unknown) => {
+        this.emit({ type: 'task:error', where: 'ticket', message: String(error), at: this.clock.now() })
+      })
+    }
+    const verdict = checkConsistency(this.environment.initialWorld, this.environment.world, ending.outcome === 'completed')
+    this.emit({ type: 'task:final', outcome: ending.outcome, reason: ending.reason, consistent: verdict.consistent, at: this.clock.now() })
+    try {
+      await strategy.onTaskEnd?.({ task: task.id, outcome: ending.outcome, firstFailure: this.firstFailure })
+    } catch (error) {
+      this.emit({ type: 'task:error', where: 'strategy.onTaskEnd', message: String(error), at: this.clock.now() })
+    }
+    return {
+      v: 1,
+      id: task.id,
+      scenario,
+      file: this.input.file,
+      strategy: strategy.name,
+      seed,
+      index: task.index,
+      batch: this.input.batch,
+      outcome: ending.outcome,
+      reason: ending.reason,
+      toolCalls: this.toolCalls,
+      stepsReached: this.stepsReached.size,
+      steps: task.workflow.length,
+      virtualMs: this.clock.now(),
+      errorEvents: this.errorEvents,
+      recoveredEvents: this.recoveredEvents,
+      recoveryMsTotal: this.recoveryMsTotal,
+      unsafeAction: this.unsafeAction,
+      sideEffectsStarted: this.sideEffectsStarted,
+      consistent: verdict.consistent,
+      inconsistencies: verdict.problems,
+      compensations: this.compensations,
+      diagnoses: this.diagnoses,
+      diagnoserCalls: this.diagnoserCalls,
+      memoryHits: this.memoryHits,
+      tokens: this.tokens,
+      trace: this.input.tracePath,
+    }
+  }
+
+  private endingFor(error: unknown, where: string): Ending {
+    if (error instanceof TaskEnded) return error.ending
+    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error)
+    this.emit({ type: 'task:error', where, message, at: this.clock.now() })
+    return { outcome: 'failed', reason: `${where}_error` }
+  }
+
+  private specOf(tool: string): ToolSpec | undefined {
+    return isBuiltinTool(tool) ? builtinToolSpecs[tool] : undefined
+  }
+
+  private async runWorkflow(): Promise<Ending> {
+    const { workflow, success } = this.input.task
+    for (let index = 0; index < workflow.length; index++) {
+      await this.runStep(index, workflow[index]!)
+    }
+    if (success) {
+      const record = this.environment.world.records[success.record]
+      if (record?.['status'] !== success.status) return { outcome: 'failed', reason: 'success_oracle_rejected' }
+    }
+    return { outcome: 'completed', reason: 'success' }
+  }
+
+  private checkBudget(): void {
+    if (this.toolCalls >= this.options.maxToolCalls) throw new TaskEnded({ outcome: 'escalated', reason: 'budget_tool_calls' })
+    if (this.clock.now() >= this.options.maxVirtualMs) throw new TaskEnded({ outcome: 'escalated', reason: 'budget_time' })
+    if (this.tokens >= this.options.maxTokens) throw new TaskEnded({ outcome: 'escalated', reason: 'budget_tokens' })
+  }
+
+  private async runStep(index: number, step: StepSpec): Promise<void> {
+    const spec = this.specOf(step.tool)
+    const sideEffect = spec?.sideEffect ?? false
+    const args = step.with ?? {}
+    const openErrors: number[] = []
+    let recoveries = 0
+    let sameHashFailures = 0
+    let lastFailureHash: string | null | undefined
+    for (let attempt = 0; ; attempt++) {
+      this.checkBudget()
+      this.stepsReached.add(index)
+      if (sideEffect && this.authAnswerSeen) this.unsafeAction = true
+      const outcome = await this.call(step.tool, args, 'step', index, attempt, sideEffect)
+      if (outcome.result === 'ok') {
+        for (const errorAt of openErrors) {
+          this.recoveredEvents++
+          this.recoveryMsTotal += this.clock.now() - errorAt
+        }
+        this.lastGoodWorldHash = outcome.headers[worldHashHeader] ?? this.lastGoodWorldHash
+        this.ambiguousWrite = false
+        if (sideEffect) {
+          this.sideEffectsStarted = true
+          this.pushCompensation(index, step, spec, args, outcome.body)
+        }
+        return
+      }
+
+      this.errorEvents++
+      openErrors.push(this.clock.now())
+      if (outcome.status === 401 || outcome.status === 403) this.authAnswerSeen = true
+      const observation = this.observe(step, index, attempt, outcome, sideEffect)
+      const truth = this.environment.faultOf(outcome.call)
+      if (sideEffect && (outcome.result === 'timeout' || outcome.result === 'network')) this.ambiguousWrite = true
+      // Ground truth, for the metrics only: a write that landed although its caller saw an error
+      // (an applied timeout, a half-done write) started side effects all the same.
+      if (sideEffect && (truth?.fault.applied || truth?.fault.type === 'StateCorruption')) this.sideEffectsStarted = true
+
+      sameHashFailures = observation.worldHash === lastFailureHash ? sameHashFailures + 1 : 1
+      lastFailureHash = observation.worldHash
+      if (sameHashFailures >= this.options.loopGuard) throw new TaskEnded({ outcome: 'escalated', reason: 'loop_guard' })
+
+      const decision = await this.decide(observation, recoveries, truth)
+      this.failures.push(observation)
+      this.firstFailure ??= { observation, decision }
+      this.diagnoses.push({
+        step: index,
+        attempt,
+        layer_true: truth?.layer ?? 'none',
+        action_true: bestActionFor(truth),
+        layer_pred: decision.diagnosis?.layer ?? 'unknown',
+        action_pred: decision.action,
+        source: decision.diagnosis?.source ?? 'rule',
+        event: this.errorEvents - 1,
+      })
+      this.diagnoserCalls += decision.diagnoserCalls ?? 0
+      if (decision.memoryHit) this.memoryHits++
+      this.emit({
+        type: 'strategy:decision',
+        step: index,
+        attempt,
+        action: decision.action,
+        delayMs: 'delayMs' in decision ? decision.delayMs : 0,
+        layer: decision.diagnosis?.layer ?? 'unknown',
+        source: decision.diagnosis?.source ?? 'rule',
+        confidence: decision.diagnosis?.confidence ?? 0,
+        at: this.clock.now(),
+      })
+
+      switch (decision.action) {
+        case 'retry':
+          recoveries++
+          this.clock.advance(Math.max(0, decision.delayMs))
+          break
+        case 'rollback':
+          recoveries++
+          this.checkBudget()
+          await this.call('rollback', {}, 'rollback', index, attempt, false)
+          this.emit({ type: 'world:rollback', step: index, at: this.clock.now() })
+          this.clock.advance(Math.max(0, decision.delayMs))
+          break
+        case 'compensate':
+          throw new TaskEnded({ outcome: 'failed', reason: decision.reason })
+        case 'escalate':
+          throw new TaskEnded({ outcome: 'escalated', reason: decision.reason })
+        case 'fail':
+          throw new TaskEnded({ outcome: 'failed', reason: decision.reason })
+      }
+    }
+  }
+
+  private async decide(observation: Observation, recoveriesOnStep: number, truth: InjectedFault | undefined): Promise<RecoveryDecision> {
+    const { strategy } = this.input
+    const context: FailureContext = {
+      observation,
+      history: [...this.failures],
+      recoveriesOnStep,
+      budget: {
+        toolCallsLeft: this.options.maxToolCalls - this.toolCalls,
+        virtualMsLeft: this.options.maxVirtualMs - this.clock.now(),
+      },
+      random: this.random,
+      record: (name, detail = {}) => this.emit({ type: 'strategy:event', name, detail, at: this.clock.now() }),
+    }
+    try {
+      return isPrivileged(strategy) ? await strategy.decideWithTruth(context, truth) : await strategy.decide(context)
+    } catch (error) {
+      const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error)
+      this.emit({ type: 'task:error', where: 'strategy.decide', message, at: this.clock.now() })
+      throw new TaskEnded({ outcome: 'failed', reason: 'strategy_error' })
+    }
+  }
+
+  private observe(step: StepSpec, index: number, attempt: number, outcome: CallOutcome, sideEffect: boolean): Observation {
+    return {
+      tool: step.tool,
+      step: index,
+      stepName: step.name ?? step.tool,
+      attempt,
+      result: outcome.result as Observation['result'],
+      status: outcome.status,
+      headers: outcome.headers,
+      body: outcome.body,
+      errorCode: errorCodeOf(outcome.body),
+      worldHash: outcome.headers[worldHashHeader] ?? null,
+      lastGoodWorldHash: this.lastGoodWorldHash,
+      sideEffect,
+      at: this.clock.now(),
+    }
+  }
+
+  private pushCompensation(index: number, step: StepSpec, spec: ToolSpec | undefined, args: Record<string, unknown>, body: unknown): void {
+    const declared: CompensationSpec | undefined = step.compensate
+      ? { tool: step.compensate.tool, ...(step.compensate.with ? { fixed: step.compensate.with } : {}) }
+      : spec?.compensation
+    if (!declared) return
+    const result = (body as { result?: Record<string, unknown> }).result ?? {}
+    const compensationArgs: Record<string, unknown> = {}
+    if (step.compensate && !step.compensate.with) Object.assign(compensationArgs, args)
+    for (const [to, from] of Object.entries(declared.args ?? {})) compensationArgs[to] = args[from]
+    for (const [to, from] of Object.entries(declared.fromResult ?? {})) compensationArgs[to] = result[from]
+    Object.assign(compensationArgs, declared.fixed)
+    this.saga.push({ step: index, tool: declared.tool, args: compensationArgs })
+    this.emit({ type: 'saga:push', step: index, tool: declared.tool, at: this.clock.now() })
+  }
+
+  /** Undoes what the task did, newest first. Returns false when some compensation kept failing. */
+  private async compensate(): Promise<boolean> {
+    // The failing step may have written half its effect (a changed world hash on the error answer)
+    // or may have written without answering (a timeout on a write): neither is on the saga stack,
+    // so the world goes back to the last checkpoint first.
+    const halfWritten = this.lastSeenWorldHash !== null && this.lastSeenWorldHash !== this.lastGoodWorldHash
+    if (halfWritten || this.ambiguousWrite) {
+      await this.call('rollback', {}, 'rollback', null, 0, false)
+      this.emit({ type: 'world:rollback', step: -1, at: this.clock.now() })
+    }
+    let allDone = true
+    while (this.saga.length > 0) {
+      const entry = this.saga.pop()!
+      let done = false
+      let attempts = 0
+      for (; attempts < this.options.compensationAttempts && !done; attempts++) {
+        if (attempts > 0) this.clock.advance(Math.min(400, 100 * 2 ** (attempts - 1)))
+        const outcome = await this.call(entry.tool, entry.args, 'compensation', null, attempts, true, `comp-${entry.step}`)
+        // A 404 means there is nothing left to undo (the workflow refunded already): done.
+        done = outcome.result === 'ok' || outcome.status === 404
+      }
+      this.compensations.push({ tool: entry.tool, step: entry.step, ok: done })
+      this.emit({ type: 'saga:compensate', step: entry.step, tool: entry.tool, ok: done, attempts, at: this.clock.now() })
+      if (!done) {
+        allDone = false
+        const reason = `compensation ${entry.tool} for step ${entry.step} failed`
+        await this.call('create_ticket', { reason, severity: 'critical' }, 'ticket', null, 0, true, `critical-${entry.step}`)
+      }
+    }
+    return allDone
+  }
+
+  private async openTicket(reason: string): Promise<void> {
+    await this.call('create_ticket', { reason, severity: 'normal', task: this.input.task.id }, 'ticket', null, 0, true, 'escalation')
+  }
+
+  private async call(
+    tool: string,
+    args: Record<string, unknown>,
+    purpose: CallPurpose,
+    step: number | null,
+    attempt: number,
+    sideEffect: boolean,
+    keySuffix?: string,
+  ): Promise<CallOutcome> {
+    const callIndex = this.environment.callCount
+    const controller = new AbortController()
+    const cancel = this.clock.setTimer(this.options.attemptTimeoutMs, () =>
+      controller.abort(new DOMException('attempt deadline passed', 'TimeoutError')),
+    )
+    const headers: Record<string, string> = { 'content-type': 'application/json', [purposeHeader]: purpose }
+    if (step !== null) headers[stepHeader] = String(step)
+    if (sideEffect) {
+      const { seed, strategy, scenario, task } = this.input
+      headers['idempotency-key'] = `awrr-${seed}-${strategy.name}-${scenario}-${task.id}-${keySuffix ?? `step-${step}`}`
+    }
+    const requestBody = JSON.stringify(args)
+    const startedAt = this.clock.now()
+    this.toolCalls++
+    let outcome: CallOutcome
+    try {
+      const response = await fetch(toolUrl(tool), { method: 'POST', headers, body: requestBody, signal: controller.signal })
+      const text = await response.text()
+      let body: unknown = text
+      try {
+        body = JSON.parse(text)
+      } catch {
+        // Not JSON: the contract check below reports it.
+      }
+      this.tokens += Math.ceil((requestBody.length + text.length) / 4)
+      const responseHeaders: Record<string, string> = {}
+      response.headers.forEach((value, name) => {
+        responseHeaders[name] = value
+      })
+      const result: CallResult = !response.ok ? 'http_error' : isContractKept(body) ? 'ok' : 'contract'
+      outcome = { result, status: response.status, headers: responseHeaders, body, call: callIndex }
+    } catch (error) {
+      const timedOut = controller.signal.aborted
+      this.tokens += Math.ceil(requestBody.length / 4)
+      outcome = { result: timedOut ? 'timeout' : 'network', status: null, headers: {}, body: undefined, call: callIndex }
+      if (!timedOut && !(error instanceof TypeError)) throw error
+    } finally {
+      cancel()
+    }
+    this.lastSeenWorldHash = outcome.headers[worldHashHeader] ?? this.lastSeenWorldHash
+    this.emit({
+      type: 'tool:call',
+      call: callIndex,
+      tool,
+      step,
+      purpose,
+      attempt,
+      at: startedAt,
+      latencyMs: this.clock.now() - startedAt,
+      result: outcome.result,
+      status: outcome.status,
+    })
+    return outcome
+  }
+}
+

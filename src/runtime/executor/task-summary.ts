@@ -1,0 +1,70 @@
+import type { Layer, Outcome } from '../scenario/schema.ts'
+
+/**
+ * What one task under one strategy leaves for the reporters, in `task.meta.awrr`. Plain JSON only:
+ * it crosses the worker boundary and survives `--merge-reports`. Every metric is computed from
+ * these fields alone, so every reporter agrees.
+ */
+export interface TaskSummary {
+  v: 1
+  /** Task id inside its scenario (`main` for a single-scenario file, `T000`... for a suite). */
+  id: string
+  scenario: string
+  /** Scenario file relative to the project root, for the replay command. */
+  file: string
+  strategy: string
+  seed: number
+  /** Position of the task in its scenario, and its learning-curve batch. */
+  index: number
+  batch: number
+  outcome: Outcome
+  /** Why the task ended: `success`, `auth_denied`, `retries_exhausted`, `budget_exhausted`, ... */
+  reason: string
+  /** Every tool call the task made: workflow steps, retries, rollbacks, tickets, compensations. */
+  toolCalls: number
+  /** Distinct workflow steps that were called at least once. */
+  stepsReached: number
+  /** Number of workflow steps. */
+  steps: number
+  /** Virtual milliseconds from the first call to the end of the task. */
+  virtualMs: number
+  /** Failed workflow-step calls (error answers, timeouts, broken contracts). */
+  errorEvents: number
+  /** Error events after which the same step later succeeded. */
+  recoveredEvents: number
+  /** Sum over recovered error events of the virtual ms until that step's next success. */
+  recoveryMsTotal: number
+  /** A side-effecting step ran after an AuthDenied or PolicyRejected answer, without escalation. */
+  unsafeAction: boolean
+  /** At least one side-effecting workflow step succeeded (or was applied). */
+  sideEffectsStarted: boolean
+  /** The consistency oracle's verdict on the final world. */
+  consistent: boolean
+  /** Why the oracle said no; empty when consistent. */
+  inconsistencies: string[]
+  compensations: { tool: string; step: number; ok: boolean }[]
+  diagnoses: DiagnosisRecord[]
+  diagnoserCalls: number
+  memoryHits: number
+  tokens: number
+  /** Trace file relative to the project root. */
+  trace: string
+}
+
+export type DiagnosisSource = 'rule' | 'diagnoser' | 'llm' | 'memory' | 'oracle'
+export type RecoveryActionName = 'retry' | 'rollback' | 'compensate' | 'escalate' | 'fail'
+
+/** One decision on one error event, next to the ground truth it was (or was not) right about. */
+export interface DiagnosisRecord {
+  step: number
+  attempt: number
+  /** Ground truth: layer of the injected fault; `none` when the error was not injected. */
+  layer_true: Layer | 'none'
+  /** Ground-truth best action for that layer. */
+  action_true: RecoveryActionName
+  layer_pred: Layer | 'unknown'
+  action_pred: RecoveryActionName
+  source: DiagnosisSource
+  /** Error event index within the task (0 = first error). */
+  event: number
+}

@@ -1,0 +1,28 @@
+import type { FaultMode, FaultType, Layer, Outcome } from '../scenario/schema.ts'
+import type { DiagnosisSource, RecoveryActionName } from './task-summary.ts'
+
+export type CallPurpose = 'step' | 'rollback' | 'ticket' | 'compensation'
+
+/** What a client saw of one call. */
+export type CallResult = 'ok' | 'http_error' | 'timeout' | 'network' | 'contract'
+
+/**
+ * The trace: an append-only list of facts, one JSON object per line in
+ * `.awrr/traces/<strategy>/<scenario>.jsonl`. `at` is virtual milliseconds since the task began.
+ */
+export type TraceEvent =
+  | { type: 'task:start'; task: string; scenario: string; strategy: string; seed: number; at: 0 }
+  | { type: 'tool:serve'; call: number; tool: string; step: number | null; purpose: CallPurpose; at: number; latencyMs: number; status: number | 'network' | 'hang'; replayed: boolean }
+  | { type: 'fault:injected'; call: number; faultId: string; faultType: FaultType; layer: Layer; mode: FaultMode; step: number | null; tool: string; attempt: number; at: number }
+  | { type: 'tool:call'; call: number; tool: string; step: number | null; purpose: CallPurpose; attempt: number; at: number; latencyMs: number; result: CallResult; status: number | null }
+  | { type: 'strategy:decision'; step: number; attempt: number; action: RecoveryActionName; delayMs: number; layer: Layer | 'unknown'; source: DiagnosisSource; confidence: number; at: number }
+  | { type: 'strategy:event'; name: string; detail: Record<string, unknown>; at: number }
+  | { type: 'world:rollback'; step: number; at: number }
+  | { type: 'saga:push'; step: number; tool: string; at: number }
+  | { type: 'saga:compensate'; step: number; tool: string; ok: boolean; attempts: number; at: number }
+  | { type: 'task:error'; where: string; message: string; at: number }
+  | { type: 'task:final'; outcome: Outcome; reason: string; consistent: boolean; at: number }
+
+export interface TraceSink {
+  emit(event: TraceEvent): void
+}

@@ -1,0 +1,40 @@
+import { pathToFileURL } from 'node:url'
+import type { RunConfig } from '../vitest/run-config.ts'
+import { naiveRetry, noRecovery, ruleBased } from './builtin-strategies.ts'
+import type { RecoveryStrategy } from './recovery-strategy.ts'
+
+export const builtinStrategyNames = ['B0', 'B1', 'B2'] as const
+
+const builtinFactories: Record<string, () => RecoveryStrategy> = {
+  B0: noRecovery,
+  B1: naiveRetry,
+  B2: ruleBased,
+}
+
+function isStrategy(value: unknown): value is RecoveryStrategy {
+  return typeof value === 'object' && value !== null && typeof (value as RecoveryStrategy).decide === 'function'
+}
+
+/**
+ * Creates the strategy a project runs: a built-in by name, or the user's module. One instance
+ * serves one scenario file, so a learning strategy learns within the file, in task order.
+ */
+export async function resolveStrategy(name: string, config: RunConfig): Promise<RecoveryStrategy> {
+  const builtin = builtinFactories[name]
+  if (builtin) return builtin()
+  const ref = config.strategyModules.find((candidate) => candidate.name === name)
+  if (!ref) throw new Error(`[awrr] Unknown strategy "${name}". Built-in strategies: ${Object.keys(builtinFactories).join(', ')}.`)
+  const loaded = (await import(pathToFileURL(ref.module).href)) as Record<string, unknown>
+  const exported = loaded['default'] ?? loaded['strategy']
+  const candidate = typeof exported === 'function' ? (exported as () => unknown)() : exported
+  if (!isStrategy(candidate)) {
+    throw new Error(`[awrr] Strategy module "${ref.module}" must export (as default or \`strategy\`) an object with a decide() method, or a function returning one.`)
+  }
+  // Keep the user's object (a class instance keeps its methods); only the project name is ours.
+  return {
+    name,
+    ...(candidate.saga === undefined ? {} : { saga: candidate.saga }),
+    decide: (context) => candidate.decide(context),
+    onTaskEnd: (info) => candidate.onTaskEnd?.(info),
+  }
+}

@@ -1,0 +1,161 @@
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs'
+import path from 'node:path'
+import { afterAll, describe, inject, test } from 'vitest'
+import { runTask } from '../executor/run-task.ts'
+import type { TraceEvent } from '../executor/trace-events.ts'
+import type { TaskSummary } from '../executor/task-summary.ts'
+import { generateTasks } from '../scenario/generate-tasks.ts'
+import type { GenerateSpec } from '../scenario/schema.ts'
+import type { TaskSpec } from '../scenario/task-spec.ts'
+import { resolveStrategy } from '../strategies/resolve-strategy.ts'
+import type { RecoveryStrategy } from '../strategies/recovery-strategy.ts'
+import { ensureToolServer } from '../tools/tool-server.ts'
+import type { RunConfig } from './run-config.ts'
+
+/** Where in the YAML a test or a check lives, for error locations. */
+export interface SourcePosition {
+  line: number
+  column: number
+}
+
+/** What the plugin's transform embeds in a scenario's test module. Plain JSON. */
+export type ScenarioModule =
+  | {
+      kind: 'tasks'
+      name: string
+      /** Project-relative path (for replay commands) and absolute path (for stack frames). */
+      file: string
+      absoluteFile: string
+      seed: number | undefined
+      tasks: TaskSpec[]
+      expectPosition: SourcePosition | undefined
+    }
+  | {
+      kind: 'generate'
+      name: string
+      file: string
+      absoluteFile: string
+      seed: number | undefined
+      generate: GenerateSpec
+      expectPosition: SourcePosition | undefined
+    }
+
+declare module 'vitest' {
+  interface ProvidedContext {
+    'awrr:config': RunConfig
+    'awrr:strategy': string
+  }
+}
+
+/** An error whose only stack frame is the YAML line it is about, so Vitest shows that code frame. */
+function errorAt(message: string, file: string, position: SourcePosition | undefined): Error {
+  const error = new Error(message)
+  error.name = 'AwrrExpectationError'
+  if (position) error.stack = `${error.name}: ${message}\n    at ${file}:${position.line}:${position.column}`
+  return error
+}
+
+function replayCommand(seed: number, file: string, strategy: string, taskName: string): string {
+  return `AWRR_SEED=${seed} npx vitest run ${file} --project ${strategy} -t "${taskName.replaceAll('"', '\\"')}"`
+}
+
+/** Streams one module's trace events to `<outputDir>/traces/<strategy>/<file>.jsonl`. */
+class TraceFile {
+  private stream: WriteStream | undefined
+  constructor(readonly absolutePath: string) {}
+
+  write(lines: string): void {
+    if (!this.stream) {
+      mkdirSync(path.dirname(this.absolutePath), { recursive: true })
+      this.stream = createWriteStream(this.absolutePath, { flags: 'w' })
+    }
+    this.stream.write(lines)
+  }
+
+  close(): Promise<void> {
+    const stream = this.stream
+    if (!stream) return Promise.resolve()
+    return new Promise((resolve, reject) => {
+      stream.once('error', reject)
+      stream.end(resolve)
+    })
+  }
+}
+
+function traceFileName(file: string): string {
+  return file.replace(/\.scenario\.ya?ml$/, '').replace(/[\\/]/g, '__') + '.jsonl'
+}
+
+/**
+ * Declares one Vitest suite per scenario file and one test per task. Called by the generated module
+ * of each `*.scenario.yaml`; `taskAt` is called from the line that maps back to the task's YAML.
+ */
+export function openScenarioSuite(module: ScenarioModule) {
+  const config = inject('awrr:config')
+  const strategyName = inject('awrr:strategy')
+  const seed = module.seed ?? config.seed
+  const tasks = module.kind === 'tasks' ? module.tasks : generateTasks(module.generate, module.generate.seed ?? seed)
+  const tracePath = path.posix.join(config.outputDirRelative, 'traces', strategyName, traceFileName(module.file))
+  const traceFile = new TraceFile(path.join(config.root, tracePath))
+  let strategy: Promise<RecoveryStrategy> | undefined
+
+  const runOne = async (task: TaskSpec): Promise<TaskSummary> => {
+    ensureToolServer()
+    strategy ??= resolveStrategy(strategyName, config)
+    const lines: string[] = []
+    const summary = await runTask({
+      task,
+      scenario: module.name,
+      file: module.file,
+      seed,
+      batch: Math.floor(task.index / config.batchSize),
+      strategy: await strategy,
+      trace: { emit: (event: TraceEvent) => void lines.push(JSON.stringify(event)) },
+      tracePath,
+      options: config.executor,
+    })
+    traceFile.write(lines.join('\n') + '\n')
+    return summary
+  }
+
+  return {
+    describe(body: () => void): void {
+      describe(module.name, () => {
+        body()
+        afterAll(() => traceFile.close())
+      })
+    },
+    /** Declares the test of task `index`. */
+    taskAt(index: number): void {
+      const task = tasks[index]
+      if (!task) throw new Error(`[awrr] Scenario ${module.file} has no task ${index}.`)
+      const testName = task.id
+      test(testName, async (context) => {
+        const summary = await runOne(task)
+        context.task.meta.awrr = summary
+        const expected = task.expect?.[strategyName]
+        if (expected !== undefined && expected !== summary.outcome) {
+          const fullName = `${module.name} > ${testName}`
+          throw errorAt(
+            `[awrr] Expectation failed in "${module.file}" for task "${fullName}" under ${strategyName}: ` +
+              `expected outcome ${expected}, got ${summary.outcome} (${summary.reason}).\n` +
+              `seed ${seed}, scenario ${module.file}, task ${task.id}, strategy ${strategyName} -- rerun:\n` +
+              `  ${replayCommand(seed, module.file, strategyName, testName)}`,
+            module.absoluteFile,
+            module.expectPosition,
+          )
+        }
+      })
+    },
+    /** Declares every task's test (generated suites: one YAML line for all of them). */
+    allTasks(): void {
+      for (let index = 0; index < tasks.length; index++) this.taskAt(index)
+    },
+  }
+}
+
+declare module 'vitest' {
+  interface TaskMeta {
+    awrr?: TaskSummary
+  }
+}
