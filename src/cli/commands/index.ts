@@ -1,0 +1,4 @@
+import type { Command } from './command.ts'
+
+/** Every `awrr` subcommand, by name. Each lives in its own file beside this one. */
+export const commands: Record<string, Command> = {}

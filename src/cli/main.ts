@@ -1,0 +1,33 @@
+import { commands } from './commands/index.ts'
+
+const usage = `Usage: awrr <command> [options]
+
+Commands:
+${Object.entries(commands)
+  .map(([name, command]) => `  ${name.padEnd(10)} ${command.summary}`)
+  .join('\n')}
+
+Run \`awrr <command> --help\` for a command's options.`
+
+/** Runs one command; returns the exit code. Output goes through the given streams (testable). */
+export async function main(argv: string[], io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream } = process): Promise<number> {
+  const [name, ...rest] = argv
+  if (name === undefined || name === '--help' || name === '-h') {
+    io.stdout.write(usage + '\n')
+    return name === undefined ? 2 : 0
+  }
+  const command = commands[name]
+  if (!command) {
+    io.stderr.write(`[awrr] Unknown command "${name}".\n\n${usage}\n`)
+    return 2
+  }
+  try {
+    return await command.run(rest, io)
+  } catch (error) {
+    io.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`)
+    return 1
+  }
+}
+
+const invokedDirectly = process.argv[1] !== undefined && /[\\/](awrr(\.mjs)?|main\.[jt]s)$/.test(process.argv[1])
+if (invokedDirectly) process.exitCode = await main(process.argv.slice(2))
