@@ -116,11 +116,11 @@ describe('parseScenarioSource: bad input', () => {
   test('YAML syntax errors', () => {
     expect(onlyIssue(yaml('workflow:', '  - tool: commit', '    with: a: b'))).toMatchObject({
       code: 'yaml_syntax',
-      path: 'workflow.0.with',
+      path: 'workflow.0.with.a',
       expected: 'valid YAML',
       received: 'with: a: b',
       line: 3,
-      column: 12,
+      column: 11,
     })
   })
 
@@ -185,7 +185,7 @@ describe('parseScenarioSource: bad input', () => {
       expected: 'one of once, per_attempt, persistent, stateful_conflict, first_n',
       received: 'twice',
       line: 4,
-      column: 38,
+      column: 37,
     })
   })
 
@@ -319,7 +319,7 @@ describe('parseScenarioSource: bad input', () => {
       '  - tool: commit',
       '    type: Timeout',
       '    mode: first_n',
-      'seed: 1.5',
+      'seed: "1"',
       'surprise: true',
     )
     expect(issuesOf(source).map(({ code, path, line, column }) => `${line}:${column} ${code} ${path}`)).toEqual([

@@ -141,7 +141,7 @@ function yamlIssue(src: Source, error: YAMLError): ScenarioIssue {
   const path = pathAt(src.doc.contents, offset)
   const position = positionAt(src, offset)
   if (error.code === 'DUPLICATE_KEY') {
-    const key = String(path.at(-1))
+    const key = String(path.at(-1) ?? '?')
     return issue('duplicate_key', path, position, 'each key once per mapping', `"${key}" again`, `${subject(path)} is a duplicate key: each key may appear once per mapping`)
   }
   const lineStart = src.text.lastIndexOf('\n', offset - 1) + 1
@@ -191,7 +191,7 @@ function schemaIssues(src: Source, zodIssue: z.core.$ZodIssue): ScenarioIssue[] 
   const located = locate(src, path)
   if (zodIssue.code === 'invalid_key') {
     const keySchema = asSchema(jsonSchemaAt(path.slice(0, -1))?.propertyNames)
-    const expected = keySchema ? `a key that is ${describe(keySchema)}` : zodIssue.message
+    const expected = keySchema ? `a key that is ${describeSchema(keySchema)}` : zodIssue.message
     return [issue('invalid_value', path, positionOf(src, located, true), expected, String(path.at(-1)))]
   }
   const params: Record<string, unknown> = (zodIssue.code === 'custom' && zodIssue.params) || {}
@@ -201,7 +201,7 @@ function schemaIssues(src: Source, zodIssue: z.core.$ZodIssue): ScenarioIssue[] 
       ? (codeOfZodIssue[zodIssue.code] ?? 'invalid_value')
       : 'missing_key'
   const schema = jsonSchemaAt(path)
-  const expected = typeof params['expected'] === 'string' ? params['expected'] : schema ? describe(schema) : zodIssue.message
+  const expected = typeof params['expected'] === 'string' ? params['expected'] : schema ? describeSchema(schema) : zodIssue.message
   const received = typeof params['received'] === 'string' ? params['received'] : located.found ? writtenValue(src, located.node) : 'nothing'
   return [issue(code, path, positionOf(src, located, false), expected, received)]
 }
@@ -289,7 +289,7 @@ const asSchema = (value: unknown): JsonSchema | undefined =>
   typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as JsonSchema) : undefined
 
 /** `a number in [0, 1]`, `one of once, per_attempt`, `a list of at least 1 item`. */
-function describe(schema: JsonSchema): string {
+function describeSchema(schema: JsonSchema): string {
   if (schema.enum) return `one of ${schema.enum.join(', ')}`
   switch (schema.type) {
     case 'integer':
