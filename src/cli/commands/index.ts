@@ -1,4 +1,7 @@
 import type { Command } from './command.ts'
+import { init } from './init.ts'
 
 /** Every `awrr` subcommand, by name. Each lives in its own file beside this one. */
-export const commands: Record<string, Command> = {}
+export const commands: Record<string, Command> = {
+  init,
+}
