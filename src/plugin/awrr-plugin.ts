@@ -14,6 +14,15 @@ export interface StrategyModuleOption {
   module: string
 }
 
+export interface AgentOption {
+  /** Project name on the leaderboard, e.g. `shop-v1`. */
+  name: string
+  /** Path to a module exporting `run(ctx)`, relative to the project root. */
+  module: string
+  /** Wall-clock limit per task before the agent counts as hung. @default 30000 */
+  timeoutMs?: number
+}
+
 export interface AwrrOptions {
   /**
    * Strategies to run, each as its own Vitest project: built-in names or user modules.
@@ -30,6 +39,11 @@ export interface AwrrOptions {
   batchSize?: number
   /** Executor limits: per-attempt deadline, budgets, loop guard, saga on or off. */
   executor?: ExecutorOptions
+  /**
+   * Your own agents, each a Vitest project beside the strategies; an agent project runs the
+   * scenarios that have an `input:`. @default []
+   */
+  agents?: AgentOption[]
 }
 
 export type ResolvedAwrrOptions = Required<Omit<AwrrOptions, 'strategies'>> & { strategies: (string | StrategyModuleOption)[] }
@@ -41,6 +55,7 @@ export const defaultAwrrOptions: ResolvedAwrrOptions = {
   outputDir: '.awrr',
   batchSize: 10,
   executor: {},
+  agents: [],
 }
 
 const scenarioFile = /\.scenario\.ya?ml$/
@@ -55,6 +70,16 @@ export function resolveSeed(configured: number, env: NodeJS.ProcessEnv = process
   return seed
 }
 
+/** Module paths from the options must stay inside the project: no `../../elsewhere`. */
+export function resolveInsideRoot(root: string, relative: string, what: string): string {
+  const resolvedPath = path.resolve(root, relative)
+  const inside = path.relative(root, resolvedPath)
+  if (inside.startsWith('..') || path.isAbsolute(inside)) {
+    throw new Error(`[awrr] The ${what} module "${relative}" resolves outside the project root ${root}; keep modules inside the project.`)
+  }
+  return resolvedPath
+}
+
 const strategyNameOf = (strategy: string | StrategyModuleOption) => (typeof strategy === 'string' ? strategy : strategy.name)
 
 /**
@@ -66,6 +91,9 @@ export function awrr(options: AwrrOptions = {}): Plugin {
   const resolved: ResolvedAwrrOptions = { ...defaultAwrrOptions, ...options }
   const seed = resolveSeed(resolved.seed)
   const strategyNames = resolved.strategies.map(strategyNameOf)
+  const projectNames = [...strategyNames, ...resolved.agents.map((agent) => agent.name)]
+  const duplicate = projectNames.find((name, index) => projectNames.indexOf(name) !== index)
+  if (duplicate !== undefined) throw new Error(`[awrr] Two strategies or agents are named "${duplicate}"; project names must be unique.`)
   let root = process.cwd()
 
   const runConfig = (): RunConfig => ({
@@ -76,7 +104,12 @@ export function awrr(options: AwrrOptions = {}): Plugin {
     executor: resolved.executor,
     strategyModules: resolved.strategies
       .filter((strategy): strategy is StrategyModuleOption => typeof strategy !== 'string')
-      .map((strategy): StrategyModuleRef => ({ name: strategy.name, module: path.resolve(root, strategy.module) })),
+      .map((strategy): StrategyModuleRef => ({ name: strategy.name, module: resolveInsideRoot(root, strategy.module, 'strategy') })),
+    agentModules: resolved.agents.map((agent) => ({
+      name: agent.name,
+      module: resolveInsideRoot(root, agent.module, 'agent'),
+      ...(agent.timeoutMs === undefined ? {} : { timeoutMs: agent.timeoutMs }),
+    })),
   })
 
   return {
@@ -87,7 +120,7 @@ export function awrr(options: AwrrOptions = {}): Plugin {
       // Projects extend the root config, this plugin included: only the root declares projects.
       const provided = (config as { test?: { provide?: Record<string, unknown> } }).test?.provide
       if (provided?.['awrr:strategy'] !== undefined) return undefined
-      const projects: TestProjectInlineConfiguration[] = strategyNames.map((name) => ({
+      const projects: TestProjectInlineConfiguration[] = projectNames.map((name) => ({
         extends: true,
         test: {
           name,
@@ -117,7 +150,7 @@ export function awrr(options: AwrrOptions = {}): Plugin {
       const alreadyAdded = (vitest as unknown as { __awrrReporter?: boolean }).__awrrReporter
       if (alreadyAdded) return
       ;(vitest as unknown as { __awrrReporter?: boolean }).__awrrReporter = true
-      vitest.config.reporters.push(new AwrrReporter({ outputDir: resolved.outputDir, strategies: strategyNames, seed }))
+      vitest.config.reporters.push(new AwrrReporter({ outputDir: resolved.outputDir, strategies: projectNames, seed }))
     },
   }
 }

@@ -1,6 +1,8 @@
 import { addMapping, GenMapping, setSourceContent, toEncodedMap } from '@jridgewell/gen-mapping'
 import { parseScenarioSource } from '../runtime/scenario/load-scenario.ts'
-import { AwrrScenarioError } from '../runtime/scenario/scenario-error.ts'
+import { envReferences } from '../runtime/http/env-interpolation.ts'
+import { AwrrScenarioError, type ScenarioIssue } from '../runtime/scenario/scenario-error.ts'
+import type { Scenario } from '../runtime/scenario/schema.ts'
 import type { ResolvedFault, TaskSpec } from '../runtime/scenario/task-spec.ts'
 import type { ScenarioModule, SourcePosition } from '../runtime/vitest/scenario-suite.ts'
 
@@ -22,6 +24,38 @@ export interface CompileInput {
   file: string
   /** Import specifier of the runtime suite module. */
   suiteModule: string
+  /** Environment for `${env.NAME}` checks. @default process.env */
+  env?: NodeJS.ProcessEnv
+}
+
+/** Every `${env.NAME}` the scenario uses must be set when it loads; the value stays out of the module. */
+function missingEnvIssues(scenario: Scenario, lineOf: (path: (string | number)[]) => SourcePosition, env: NodeJS.ProcessEnv): ScenarioIssue[] {
+  const places: { path: (string | number)[]; text: string }[] = []
+  for (const [name, tool] of Object.entries(scenario.tools ?? {})) {
+    places.push({ path: ['tools', name, 'request', 'url'], text: tool.request.url })
+    for (const [header, value] of Object.entries(tool.request.headers ?? {})) places.push({ path: ['tools', name, 'request', 'headers', header], text: value })
+  }
+  if (scenario.success?.http) places.push({ path: ['success', 'http', 'url'], text: scenario.success.http.url })
+  scenario.faults.forEach((fault, index) => {
+    if (fault.target) places.push({ path: ['faults', index, 'target', 'url'], text: fault.target.url })
+  })
+  const issues: ScenarioIssue[] = []
+  for (const place of places) {
+    for (const variable of envReferences(place.text)) {
+      if (env[variable] !== undefined && env[variable] !== '') continue
+      const position = lineOf(place.path)
+      issues.push({
+        code: 'missing_env',
+        path: place.path.join('.'),
+        expected: `environment variable ${variable} to be set`,
+        received: 'unset',
+        message: `${place.path.join('.')} refers to \${env.${variable}}, which is not set (set it, or start the service in a Vitest globalSetup that sets it)`,
+        line: position.line,
+        column: position.column,
+      })
+    }
+  }
+  return issues
 }
 
 const scenarioNameOf = (file: string) => file.replace(/^.*\//, '').replace(/\.scenario\.ya?ml$/, '')
@@ -49,12 +83,13 @@ export function compileScenario(input: CompileInput): CompiledModule {
   }
 
   const parsed = parseScenarioSource(input.source, input.file)
-  if (!parsed.ok) {
-    const error = new AwrrScenarioError(input.file, parsed.issues)
-    const first = parsed.issues[0]
+  const issues = parsed.ok ? missingEnvIssues(parsed.scenario, parsed.lineOf, input.env ?? process.env) : parsed.issues
+  if (!parsed.ok || issues.length > 0) {
+    const error = new AwrrScenarioError(input.file, issues)
+    const first = issues[0]
     emit(
       `throw Object.assign(new Error(${JSON.stringify(error.message)}), ` +
-        `{ name: 'AwrrScenarioError', code: ${JSON.stringify(error.code)}, issues: ${JSON.stringify(parsed.issues)} });`,
+        `{ name: 'AwrrScenarioError', code: ${JSON.stringify(error.code)}, issues: ${JSON.stringify(issues)} });`,
       first ? { line: first.line, column: first.column } : { line: 1, column: 1 },
     )
     return { code: lines.join('\n') + '\n', map: encodedMap(map) }
@@ -66,9 +101,30 @@ export function compileScenario(input: CompileInput): CompiledModule {
   const common = { name, file: input.file, absoluteFile: input.absoluteFile, seed: scenario.seed, expectPosition }
   let module: ScenarioModule
   let taskPosition: SourcePosition
+  /** With `tasks:`, each task's test maps to its own entry, so `file.scenario.yaml:LINE` picks one. */
+  let taskPositions: SourcePosition[] = []
   if (scenario.generate) {
     module = { kind: 'generate', ...common, generate: scenario.generate }
     taskPosition = lineOf(['generate'])
+  } else if (scenario.tasks) {
+    const { budget, tools, expect } = scenario
+    const tasks = scenario.tasks.map((task, index): TaskSpec => {
+      const taskExpect = task.expect ?? expect
+      return {
+        id: task.id,
+        index,
+        world: { records: task.world?.records ?? {}, inventory: task.world?.inventory ?? {} },
+        workflow: task.workflow,
+        faults: task.faults.map((fault, faultIndex) => ({ ...fault, id: fault.id ?? `F${faultIndex}` })),
+        ...(task.success ? { success: task.success } : {}),
+        ...(taskExpect ? { expect: taskExpect } : {}),
+        ...(budget ? { budget } : {}),
+        ...(tools ? { tools } : {}),
+      }
+    })
+    module = { kind: 'tasks', ...common, tasks }
+    taskPosition = lineOf(['tasks'])
+    taskPositions = tasks.map((_, index) => lineOf(['tasks', index]))
   } else {
     const faults: ResolvedFault[] = scenario.faults.map((fault, index) => ({ ...fault, id: fault.id ?? `F${index}` }))
     const task: TaskSpec = {
@@ -80,15 +136,18 @@ export function compileScenario(input: CompileInput): CompiledModule {
       ...(scenario.success ? { success: scenario.success } : {}),
       ...(scenario.expect ? { expect: scenario.expect } : {}),
       ...(scenario.budget ? { budget: scenario.budget } : {}),
+      ...(scenario.tools ? { tools: scenario.tools } : {}),
+      ...(scenario.input === undefined ? {} : { input: scenario.input }),
     }
     module = { kind: 'tasks', ...common, tasks: [task] }
-    taskPosition = lineOf(['workflow'])
+    taskPosition = lineOf([scenario.input === undefined ? 'workflow' : 'input'])
   }
 
   emit(`import { openScenarioSuite } from ${JSON.stringify(input.suiteModule)};`)
   emit(`const suite = openScenarioSuite(${JSON.stringify(module)});`)
   emit(`suite.describe(() => {`, lineOf([]))
-  emit(module.kind === 'generate' ? `suite.allTasks();` : `suite.taskAt(0);`, taskPosition)
+  if (taskPositions.length > 0) taskPositions.forEach((position, index) => emit(`suite.taskAt(${index});`, position))
+  else emit(module.kind === 'generate' ? `suite.allTasks();` : `suite.taskAt(0);`, taskPosition)
   emit(`});`)
   return { code: lines.join('\n') + '\n', map: encodedMap(map) }
 }

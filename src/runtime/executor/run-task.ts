@@ -1,4 +1,6 @@
+import { interpolateEnv } from '../http/env-interpolation.ts'
 import { createRandom, hashSeed } from '../random.ts'
+import { judgeSuccess } from '../saga/success-oracle.ts'
 import { checkConsistency } from '../saga/consistency-oracle.ts'
 import type { Outcome, StepSpec } from '../scenario/schema.ts'
 import type { TaskSpec } from '../scenario/task-spec.ts'
@@ -12,8 +14,6 @@ import {
 } from '../strategies/recovery-strategy.ts'
 import { builtinToolSpecs, isBuiltinTool, type CompensationSpec, type ToolSpec } from '../tools/tool-specs.ts'
 import {
-  purposeHeader,
-  stepHeader,
   TaskEnvironment,
   toolServiceOrigin,
   worldHashHeader,
@@ -94,6 +94,21 @@ function bestActionFor(truth: InjectedFault | undefined): RecoveryActionName {
   return truth.layer === 'transient' ? 'retry' : 'escalate'
 }
 
+function budgetOptions(task: TaskSpec): ExecutorOptions {
+  const budget = task.budget
+  if (!budget) return {}
+  return {
+    ...(budget.tool_calls === undefined ? {} : { maxToolCalls: budget.tool_calls }),
+    ...(budget.virtual_ms === undefined ? {} : { maxVirtualMs: budget.virtual_ms }),
+    ...(budget.tokens === undefined ? {} : { maxTokens: budget.tokens }),
+  }
+}
+
+function successOrigins(task: TaskSpec): string[] {
+  const url = task.success?.http?.url
+  return url ? [new URL(interpolateEnv(url)).origin] : []
+}
+
 function isContractKept(body: unknown): boolean {
   if (!body || typeof body !== 'object') return false
   const { ok, result } = body as { ok?: unknown; result?: unknown }
@@ -139,12 +154,15 @@ class TaskRun {
   private memoryHits = 0
   private lastGoodWorldHash: string | null = null
   private lastSeenWorldHash: string | null = null
+  private readonly realSideEffects: { index: number; tool: string }[] = []
+  /** A call reached a real service: durations include real latency (wall clock). */
+  private usedRealTime = false
   /** A write timed out or lost its connection: it may have happened. */
   private ambiguousWrite = false
   private firstFailure: { observation: Observation; decision: RecoveryDecision } | undefined
 
   constructor(private readonly input: RunTaskInput) {
-    this.options = { ...defaultExecutorOptions, ...input.options }
+    this.options = { ...defaultExecutorOptions, ...input.options, ...budgetOptions(input.task) }
     if (input.strategy.saga === false) this.options.saga = false
     this.clock = createVirtualClock()
     this.environment = new TaskEnvironment({
@@ -155,6 +173,8 @@ class TaskRun {
       faults: input.task.faults,
       clock: this.clock,
       trace: input.trace,
+      ...(input.task.tools ? { tools: input.task.tools } : {}),
+      origins: successOrigins(input.task),
     })
     const strategyRandom = createRandom(hashSeed(input.seed, input.scenario, input.task.id, 'strategy', input.strategy.name))
     this.random = () => strategyRandom.next()
@@ -187,6 +207,15 @@ class TaskRun {
       })
     }
     const verdict = checkConsistency(this.environment.initialWorld, this.environment.world, ending.outcome === 'completed')
+    // A real service's state is out of sight: an unfinished task is consistent only if every real
+    // side effect it caused was compensated.
+    if (ending.outcome !== 'completed') {
+      for (const step of this.realSideEffects) {
+        const undone = this.compensations.some((entry) => entry.step === step.index && entry.ok)
+        if (!undone) verdict.problems.push(`real side effect of step ${step.index} (${step.tool}) was not undone`)
+      }
+      verdict.consistent = verdict.problems.length === 0
+    }
     this.emit({ type: 'task:final', outcome: ending.outcome, reason: ending.reason, consistent: verdict.consistent, at: this.clock.now() })
     try {
       await strategy.onTaskEnd?.({ task: task.id, outcome: ending.outcome, firstFailure: this.firstFailure })
@@ -221,6 +250,7 @@ class TaskRun {
       memoryHits: this.memoryHits,
       tokens: this.tokens,
       trace: this.input.tracePath,
+      ...(this.usedRealTime ? { clock: 'mixed' as const } : {}),
     }
   }
 
@@ -232,7 +262,16 @@ class TaskRun {
   }
 
   private specOf(tool: string): ToolSpec | undefined {
-    return isBuiltinTool(tool) ? builtinToolSpecs[tool] : undefined
+    if (isBuiltinTool(tool)) return builtinToolSpecs[tool]
+    const http = this.environment.httpToolNamed(tool)
+    if (!http) return undefined
+    return {
+      name: tool,
+      sideEffect: http.spec.side_effect ?? http.method !== 'GET',
+      irreversible: http.spec.irreversible ?? false,
+      ...(http.spec.compensate ? { compensation: { tool: http.spec.compensate, sameArgs: true } } : {}),
+      baseLatencyMs: 0,
+    }
   }
 
   private async runWorkflow(): Promise<Ending> {
@@ -240,11 +279,9 @@ class TaskRun {
     for (let index = 0; index < workflow.length; index++) {
       await this.runStep(index, workflow[index]!)
     }
-    if (success) {
-      const record = this.environment.world.records[success.record]
-      if (record?.['status'] !== success.status) return { outcome: 'failed', reason: 'success_oracle_rejected' }
-    }
-    return { outcome: 'completed', reason: 'success' }
+    this.environment.announceCall({ step: undefined, purpose: 'oracle' })
+    const verdict = await judgeSuccess(success, this.environment.world)
+    return verdict.ok ? { outcome: 'completed', reason: 'success' } : { outcome: 'failed', reason: 'success_oracle_rejected' }
   }
 
   private checkBudget(): void {
@@ -275,6 +312,7 @@ class TaskRun {
         this.ambiguousWrite = false
         if (sideEffect) {
           this.sideEffectsStarted = true
+          if (this.environment.httpToolNamed(step.tool)) this.realSideEffects.push({ index, tool: step.tool })
           this.pushCompensation(index, step, spec, args, outcome.body)
         }
         return
@@ -388,9 +426,9 @@ class TaskRun {
       ? { tool: step.compensate.tool, ...(step.compensate.with ? { fixed: step.compensate.with } : {}) }
       : spec?.compensation
     if (!declared) return
-    const result = (body as { result?: Record<string, unknown> }).result ?? {}
+    const result = (body as { result?: Record<string, unknown> } | null)?.result ?? {}
     const compensationArgs: Record<string, unknown> = {}
-    if (step.compensate && !step.compensate.with) Object.assign(compensationArgs, args)
+    if ((step.compensate && !step.compensate.with) || declared.sameArgs) Object.assign(compensationArgs, args)
     for (const [to, from] of Object.entries(declared.args ?? {})) compensationArgs[to] = args[from]
     for (const [to, from] of Object.entries(declared.fromResult ?? {})) compensationArgs[to] = result[from]
     Object.assign(compensationArgs, declared.fixed)
@@ -448,18 +486,29 @@ class TaskRun {
     const cancel = this.clock.setTimer(this.options.attemptTimeoutMs, () =>
       controller.abort(new DOMException('attempt deadline passed', 'TimeoutError')),
     )
-    const headers: Record<string, string> = { 'content-type': 'application/json', [purposeHeader]: purpose }
-    if (step !== null) headers[stepHeader] = String(step)
+    const headers: Record<string, string> = { 'content-type': 'application/json' }
+    // The router reads what this call is for from the task, not from headers a real service would see.
+    this.environment.announceCall({ step: step ?? undefined, purpose })
     if (sideEffect) {
       const { seed, strategy, scenario, task } = this.input
       headers['idempotency-key'] = `awrr-${seed}-${strategy.name}-${scenario}-${task.id}-${keySuffix ?? `step-${step}`}`
     }
-    const requestBody = JSON.stringify(args)
+    const http = this.environment.httpToolNamed(tool)
+    const method = http?.method ?? 'POST'
+    const requestBody = method === 'GET' ? '' : JSON.stringify(args)
     const startedAt = this.clock.now()
+    const wallStart = performance.now()
+    // A real service answers in real time: its deadline is a real timer as well as a virtual one.
+    const signal = http ? AbortSignal.any([controller.signal, AbortSignal.timeout(this.options.attemptTimeoutMs)]) : controller.signal
     this.toolCalls++
     let outcome: CallOutcome
     try {
-      const response = await fetch(toolUrl(tool), { method: 'POST', headers, body: requestBody, signal: controller.signal })
+      const response = await fetch(http?.url ?? toolUrl(tool), {
+        method,
+        headers: http ? { ...headers, ...http.headers } : headers,
+        ...(method === 'GET' ? {} : { body: requestBody }),
+        signal,
+      })
       const text = await response.text()
       let body: unknown = text
       try {
@@ -472,15 +521,20 @@ class TaskRun {
       response.headers.forEach((value, name) => {
         responseHeaders[name] = value
       })
-      const result: CallResult = !response.ok ? 'http_error' : isContractKept(body) ? 'ok' : 'contract'
+      // Real tools have no AWRR envelope: any 2xx is a success.
+      const result: CallResult = !response.ok ? 'http_error' : http || isContractKept(body) ? 'ok' : 'contract'
       outcome = { result, status: response.status, headers: responseHeaders, body, call: callIndex }
     } catch (error) {
-      const timedOut = controller.signal.aborted
+      const timedOut = signal.aborted
       this.tokens += Math.ceil(requestBody.length / 4)
       outcome = { result: timedOut ? 'timeout' : 'network', status: null, headers: {}, body: undefined, call: callIndex }
       if (!timedOut && !(error instanceof TypeError)) throw error
     } finally {
       cancel()
+    }
+    if (http && !this.environment.faultOf(callIndex)) {
+      this.usedRealTime = true
+      this.clock.advance(performance.now() - wallStart)
     }
     this.lastSeenWorldHash = outcome.headers[worldHashHeader] ?? this.lastSeenWorldHash
     this.emit({

@@ -17,6 +17,12 @@ export interface TaskSummary {
   /** Position of the task in its scenario, and its learning-curve batch. */
   index: number
   batch: number
+  /**
+   * 0-based repetition of this task when a scenario or the options ask for `repeats: k`; absent
+   * (same as 0) in a run without repeats. Summaries that share strategy, scenario and id are the
+   * trials of one task, which pass^k is computed over.
+   */
+  repeat?: number
   outcome: Outcome
   /** Why the task ended: `success`, `auth_denied`, `retries_exhausted`, `budget_exhausted`, ... */
   reason: string
@@ -49,6 +55,8 @@ export interface TaskSummary {
   tokens: number
   /** Trace file relative to the project root. */
   trace: string
+  /** `mixed`: some calls reached real services, so durations include real (wall-clock) latency. */
+  clock?: 'mixed'
 }
 
 export type DiagnosisSource = 'rule' | 'diagnoser' | 'llm' | 'memory' | 'oracle'

@@ -1,7 +1,7 @@
 import type { FaultMode, FaultType, Layer, Outcome } from '../scenario/schema.ts'
 import type { DiagnosisSource, RecoveryActionName } from './task-summary.ts'
 
-export type CallPurpose = 'step' | 'rollback' | 'ticket' | 'compensation'
+export type CallPurpose = 'step' | 'rollback' | 'ticket' | 'compensation' | 'oracle'
 
 /** What a client saw of one call. */
 export type CallResult = 'ok' | 'http_error' | 'timeout' | 'network' | 'contract'

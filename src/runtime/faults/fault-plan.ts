@@ -1,3 +1,4 @@
+import { urlPattern } from '../http/env-interpolation.ts'
 import { createRandom, hashSeed } from '../random.ts'
 import { defaultLayerOf, type Layer } from '../scenario/schema.ts'
 import type { ResolvedFault } from '../scenario/task-spec.ts'
@@ -14,6 +15,9 @@ export interface CallTarget {
   tool: string
   /** Workflow step index; undefined for calls outside the workflow (compensations, rollbacks). */
   step: number | undefined
+  /** Request method and full URL, for faults that target requests by pattern. */
+  method?: string
+  url?: string
 }
 
 export interface FaultPlanContext {
@@ -34,6 +38,8 @@ export interface FaultPlan {
 
 interface FaultState {
   attempts: number
+  /** For `target:` faults, the URL pattern, compiled once. */
+  pattern?: RegExp
   /** once / persistent: the draw made at the first attempt. */
   decided?: boolean
   used?: boolean
@@ -47,7 +53,9 @@ interface FaultState {
  * fault fires never depends on worker count, file order, sharding or what other tasks did.
  */
 export function createFaultPlan(context: FaultPlanContext): FaultPlan {
-  const states = context.faults.map((): FaultState => ({ attempts: 0 }))
+  const states = context.faults.map((fault): FaultState =>
+    fault.target ? { attempts: 0, pattern: urlPattern(fault.target.url) } : { attempts: 0 },
+  )
 
   const draw = (fault: ResolvedFault, attempt: number): number =>
     createRandom(hashSeed(context.seed, context.scenario, context.task, fault.id, attempt)).next()
@@ -88,9 +96,16 @@ export function createFaultPlan(context: FaultPlanContext): FaultPlan {
     decide(target) {
       let hit: InjectedFault | undefined
       context.faults.forEach((fault, index) => {
-        const matches = fault.step !== undefined ? fault.step === target.step : fault.tool === target.tool
-        if (!matches) return
         const state = states[index]!
+        const matches =
+          fault.step !== undefined
+            ? fault.step === target.step
+            : fault.tool !== undefined
+              ? fault.tool === target.tool
+              : target.url !== undefined &&
+                (fault.target?.method === undefined || fault.target.method === target.method) &&
+                state.pattern?.test(target.url) === true
+        if (!matches) return
         const attempt = state.attempts++
         if (fires(fault, state, attempt) && hit === undefined) {
           hit = { fault, layer: fault.layer ?? defaultLayerOf[fault.type], attempt }

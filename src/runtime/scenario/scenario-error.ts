@@ -14,6 +14,7 @@ export const scenarioIssueCodes = [
   'file_too_large',
   'empty_file',
   'invalid_utf8',
+  'missing_env',
   'custom',
 ] as const
 export type ScenarioIssueCode = (typeof scenarioIssueCodes)[number]

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { builtinToolNames, isBuiltinTool } from '../tools/tool-specs.ts'
+import { domainNames, domainWorkflows, workflowNames } from './domains.ts'
 
 /**
  * The scenario file format. This schema is the single source of the `Scenario` type and of
@@ -31,8 +32,7 @@ export type Layer = (typeof layers)[number]
 export const outcomes = ['completed', 'escalated', 'failed'] as const
 export type Outcome = (typeof outcomes)[number]
 
-export const workflowNames = ['saga_payment', 'double_write', 'refund_flow'] as const
-export type WorkflowName = (typeof workflowNames)[number]
+export { domainNames, workflowNames, type DomainName, type WorkflowName } from './domains.ts'
 
 export const profileNames = ['balanced', 'separation', 'saga'] as const
 export type ProfileName = (typeof profileNames)[number]
@@ -58,16 +58,45 @@ interface IssueParams {
   expected: string
   received?: string
 }
-const neitherOrBoth = (first: unknown) => (first === undefined ? 'neither' : 'both')
 
-function addUnknownTool(ctx: z.RefinementCtx, path: (string | number)[], tool: string): void {
+function addUnknownTool(ctx: z.RefinementCtx, path: (string | number)[], tool: string, declared: readonly string[] = []): void {
+  const known = [...builtinToolNames, ...declared]
   ctx.addIssue({
     code: 'custom',
     path,
-    message: `unknown tool "${tool}"; known tools: ${builtinToolNames.join(', ')}`,
-    params: { code: 'unknown_tool', expected: `a built-in tool (${builtinToolNames.join(', ')})` } satisfies IssueParams,
+    message: `unknown tool "${tool}"; known tools: ${known.join(', ')}`,
+    params: {
+      code: 'unknown_tool',
+      expected: declared.length > 0 ? `a tool declared under \`tools:\` (${declared.join(', ')}) or a built-in tool` : `a built-in tool (${builtinToolNames.join(', ')})`,
+    } satisfies IssueParams,
   })
 }
+
+const httpMethods = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const
+
+export const httpToolSchema = z.strictObject({
+  request: z.strictObject({
+    method: z.enum(httpMethods).default('POST'),
+    url: z.string().min(1).max(2_000).describe('May use ${env.NAME}; the JSON body is the step\'s `with`.'),
+    headers: z.record(z.string(), z.string()).optional(),
+  }),
+  compensate: identifier.optional().describe('Tool that undoes this one, called with the same `with`.'),
+  side_effect: z.boolean().optional().describe('Default: true unless the method is GET.'),
+  irreversible: z.boolean().optional(),
+})
+
+export const httpCheckSchema = z.strictObject({
+  method: z.enum(httpMethods).default('GET'),
+  url: z.string().min(1).max(2_000),
+  headers: z.record(z.string(), z.string()).optional(),
+  status: z.int().min(100).max(599).optional(),
+  json: z.unknown().optional().describe('Subset the response body must contain.'),
+})
+
+export const faultTargetSchema = z.strictObject({
+  method: z.enum(httpMethods).optional(),
+  url: z.string().min(1).max(2_000).describe('URL pattern; `*` matches any run of characters.'),
+})
 
 export const compensationSchema = z.strictObject({
   tool: identifier.describe('The tool that undoes this step.'),
@@ -86,6 +115,7 @@ export const faultSchema = z
     id: identifier.optional().describe('Identifier in traces; default: F<index>.'),
     step: z.int().min(0).optional().describe('0-based index into the workflow.'),
     tool: identifier.optional().describe('Every call of this tool (compensations included).'),
+    target: faultTargetSchema.optional().describe("Every request matching this method and URL pattern (agents' calls)."),
     type: z.enum(faultTypes),
     mode: z.enum(faultModes).default('once'),
     prob: z.number().min(0).max(1).default(1),
@@ -101,12 +131,17 @@ export const faultSchema = z
   })
   .superRefine(
     (fault, ctx) => {
-      if ((fault.step === undefined) === (fault.tool === undefined)) {
+      const targets = [fault.step, fault.tool, fault.target].filter((value) => value !== undefined).length
+      if (targets !== 1) {
         ctx.addIssue({
           code: 'custom',
           path: [],
-          message: 'exactly one of `step` or `tool` is required',
-          params: { code: 'custom', expected: 'a fault with exactly one of `step` or `tool`', received: neitherOrBoth(fault.step) } satisfies IssueParams,
+          message: 'exactly one of `step`, `tool` or `target` is required',
+          params: {
+            code: 'custom',
+            expected: 'a fault with exactly one of `step`, `tool` or `target`',
+            received: targets === 0 ? 'none' : `${targets} of them`,
+          } satisfies IssueParams,
         })
       }
       if (fault.mode === 'first_n' && fault.times === undefined) {
@@ -118,13 +153,29 @@ export const faultSchema = z
         })
       }
     },
-    { when: whenParsed('step', 'tool', 'mode', 'times') },
+    { when: whenParsed('step', 'tool', 'target', 'mode', 'times') },
   )
 
-export const successSchema = z.strictObject({
-  record: identifier.describe('Record id the oracle checks.'),
-  status: identifier.describe('Status the record must have at the end.'),
-})
+export const successSchema = z
+  .strictObject({
+    record: identifier.optional().describe('Record id the oracle checks (built-in tool service).'),
+    status: identifier.optional().describe('Status the record must have at the end.'),
+    http: httpCheckSchema.optional().describe('A request to a real service whose answer must match.'),
+  })
+  .superRefine(
+    (success, ctx) => {
+      const recordForm = success.record !== undefined || success.status !== undefined
+      if (recordForm === (success.http !== undefined) || (recordForm && (success.record === undefined || success.status === undefined))) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [],
+          message: 'success needs either `record` and `status`, or `http`',
+          params: { code: 'custom', expected: 'either `record` and `status`, or `http`' } satisfies IssueParams,
+        })
+      }
+    },
+    { when: whenParsed('record', 'status', 'http') },
+  )
 
 export const worldSchema = z.strictObject({
   records: z.record(z.string(), jsonObject).default({}),
@@ -155,7 +206,37 @@ export const generateSchema = z.strictObject({
   seed: z.int().optional(),
   profile: z.enum(profileNames).optional(),
   templates: z.array(templateSchema).min(1).optional(),
-  workflows: z.array(z.enum(workflowNames)).min(1).default([...workflowNames]),
+  workflows: z
+    .array(z.enum(workflowNames))
+    .min(1)
+    .default([...domainWorkflows.ecommerce])
+    .describe("Narrows each domain to these workflows; a domain with none listed runs all of its own."),
+  domains: z
+    .union([z.array(z.enum(domainNames)).min(1), z.partialRecord(z.enum(domainNames), z.number().positive())])
+    .optional()
+    .describe('A list (mixed 40/30/30 as e-commerce/healthcare/content) or a mapping of weights; default: the domains of `workflows`.'),
+}).superRefine(
+  (spec, ctx) => {
+    if (spec.domains !== undefined && !Array.isArray(spec.domains) && Object.keys(spec.domains).length === 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['domains'],
+        message: 'domains needs at least one domain',
+        params: { code: 'custom', expected: `at least one of ${domainNames.join(', ')}`, received: 'an empty mapping' } satisfies IssueParams,
+      })
+    }
+  },
+  { when: whenParsed('domains') },
+)
+
+/** One task of a multi-task file (`tasks:`), e.g. one line of an imported prototype task set. */
+export const inlineTaskSchema = z.strictObject({
+  id: identifier.describe('Task id; the test is named `<scenario> > <id>`.'),
+  world: worldSchema.optional(),
+  workflow: z.array(stepSchema).min(1).max(1_000),
+  faults: z.array(faultSchema).max(1_000).default([]),
+  success: successSchema.optional(),
+  expect: expectSchema.optional().describe("Default: the file's `expect`."),
 })
 
 export const scenarioSchema = z
@@ -172,18 +253,22 @@ export const scenarioSchema = z
     budget: budgetSchema.optional(),
     expect: expectSchema.optional(),
     generate: generateSchema.optional(),
+    tasks: z.array(inlineTaskSchema).min(1).max(100_000).optional().describe('Tasks written out, each with its own world, workflow and faults.'),
+    tools: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/).max(200), httpToolSchema).optional().describe('Real HTTP tools.'),
+    input: z.unknown().optional().describe('Input handed to an agent (agent projects run the scenarios that have one).'),
   })
   .superRefine(
     (scenario, ctx) => {
-      if ((scenario.workflow === undefined) === (scenario.generate === undefined)) {
+      const bodies = [scenario.workflow, scenario.generate, scenario.tasks, scenario.input].filter((value) => value !== undefined).length
+      if (bodies !== 1) {
         ctx.addIssue({
           code: 'custom',
           path: [],
-          message: 'exactly one of `workflow` or `generate` is required',
+          message: 'exactly one of `workflow`, `generate`, `tasks` or `input` is required',
           params: {
             code: 'custom',
-            expected: 'a mapping with exactly one of `workflow:` or `generate:`',
-            received: neitherOrBoth(scenario.workflow),
+            expected: 'a mapping with exactly one of `workflow:`, `generate:`, `tasks:` or `input:`',
+            received: bodies === 0 ? 'none' : `${bodies} of them`,
           } satisfies IssueParams,
         })
       } else if (scenario.generate && !scenario.generate.profile && !scenario.generate.templates) {
@@ -195,18 +280,76 @@ export const scenarioSchema = z
         })
       }
     },
-    { when: whenParsed('workflow', 'generate') },
+    { when: whenParsed('workflow', 'generate', 'tasks', 'input') },
   )
   .superRefine(
     (scenario, ctx) => {
-      scenario.workflow?.forEach((step, index) => {
-        if (!isBuiltinTool(step.tool)) addUnknownTool(ctx, ['workflow', index, 'tool'], step.tool)
-        if (step.compensate && !isBuiltinTool(step.compensate.tool)) {
-          addUnknownTool(ctx, ['workflow', index, 'compensate', 'tool'], step.compensate.tool)
+      if (!scenario.tasks) return
+      const outside: string[] = []
+      if (scenario.world !== undefined) outside.push('world')
+      if (scenario.success !== undefined) outside.push('success')
+      if (scenario.faults.length > 0) outside.push('faults')
+      for (const key of outside) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: `\`${key}\` belongs inside each task when the file has \`tasks:\``,
+          params: { code: 'custom', expected: `no top-level \`${key}\` beside \`tasks:\` (move it into each task)` } satisfies IssueParams,
+        })
+      }
+      const declared = Object.keys(scenario.tools ?? {})
+      const known = (tool: string) => isBuiltinTool(tool) || declared.includes(tool)
+      const seen = new Set<string>()
+      scenario.tasks.forEach((task, taskIndex) => {
+        if (seen.has(task.id)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['tasks', taskIndex, 'id'],
+            message: `duplicate task id "${task.id}"`,
+            params: { code: 'custom', expected: 'a task id not used by an earlier task', received: task.id } satisfies IssueParams,
+          })
         }
+        seen.add(task.id)
+        task.workflow.forEach((step, index) => {
+          if (!known(step.tool)) addUnknownTool(ctx, ['tasks', taskIndex, 'workflow', index, 'tool'], step.tool, declared)
+          if (step.compensate && !known(step.compensate.tool)) {
+            addUnknownTool(ctx, ['tasks', taskIndex, 'workflow', index, 'compensate', 'tool'], step.compensate.tool, declared)
+          }
+        })
+        const lastStep = task.workflow.length - 1
+        task.faults.forEach((fault, index) => {
+          if (fault.step !== undefined && fault.step > lastStep) {
+            ctx.addIssue({
+              code: 'custom',
+              path: ['tasks', taskIndex, 'faults', index, 'step'],
+              message: `step out of range: the task's workflow has steps 0 to ${lastStep}`,
+              params: { code: 'step_out_of_range', expected: `a step index in [0, ${lastStep}]` } satisfies IssueParams,
+            })
+          }
+          if (fault.tool !== undefined && !known(fault.tool)) addUnknownTool(ctx, ['tasks', taskIndex, 'faults', index, 'tool'], fault.tool, declared)
+        })
       })
     },
-    { when: whenParsed('workflow') },
+    { when: whenParsed('tasks', 'world', 'success', 'faults', 'tools') },
+  )
+  .superRefine(
+    (scenario, ctx) => {
+      const declared = Object.keys(scenario.tools ?? {})
+      const known = (tool: string) => isBuiltinTool(tool) || declared.includes(tool)
+      scenario.workflow?.forEach((step, index) => {
+        if (!known(step.tool)) addUnknownTool(ctx, ['workflow', index, 'tool'], step.tool, declared)
+        if (step.compensate && !known(step.compensate.tool)) {
+          addUnknownTool(ctx, ['workflow', index, 'compensate', 'tool'], step.compensate.tool, declared)
+        }
+      })
+      for (const [name, tool] of Object.entries(scenario.tools ?? {})) {
+        if (tool.compensate !== undefined && !known(tool.compensate)) addUnknownTool(ctx, ['tools', name, 'compensate'], tool.compensate, declared)
+      }
+      scenario.faults.forEach((fault, index) => {
+        if (fault.tool !== undefined && !known(fault.tool)) addUnknownTool(ctx, ['faults', index, 'tool'], fault.tool, declared)
+      })
+    },
+    { when: whenParsed('workflow', 'tools', 'faults') },
   )
   .superRefine(
     (scenario, ctx) => {
@@ -222,7 +365,6 @@ export const scenarioSchema = z
             params: { code: 'step_out_of_range', expected: `a step index in [0, ${lastStep}]` } satisfies IssueParams,
           })
         }
-        if (fault.tool !== undefined && !isBuiltinTool(fault.tool)) addUnknownTool(ctx, ['faults', index, 'tool'], fault.tool)
       })
     },
     { when: whenParsed('workflow', 'faults') },
@@ -236,7 +378,11 @@ export type StepSpec = z.infer<typeof stepSchema>
 export type SuccessSpec = z.infer<typeof successSchema>
 export type WorldSpec = z.infer<typeof worldSchema>
 export type BudgetSpec = z.infer<typeof budgetSchema>
+export type HttpToolSpec = z.infer<typeof httpToolSchema>
+export type HttpCheckSpec = z.infer<typeof httpCheckSchema>
+export type FaultTargetSpec = z.infer<typeof faultTargetSchema>
 export type GenerateSpec = z.infer<typeof generateSchema>
+export type InlineTaskSpec = z.infer<typeof inlineTaskSchema>
 export type TemplateSpec = z.infer<typeof templateSchema>
 
 export const defaultLayerOf: Readonly<Record<FaultType, Layer>> = {

@@ -1,5 +1,7 @@
 import type { CallPurpose, TraceSink } from '../executor/trace-events.ts'
 import { createFaultPlan, type FaultPlan, type InjectedFault } from '../faults/fault-plan.ts'
+import { interpolateEnv } from '../http/env-interpolation.ts'
+import type { HttpToolSpec } from '../scenario/schema.ts'
 import { faultWire } from '../faults/fault-wire.ts'
 import { createRandom, hashSeed } from '../random.ts'
 import type { ResolvedFault, TaskWorld } from '../scenario/task-spec.ts'
@@ -17,8 +19,6 @@ import {
 } from './world.ts'
 
 export const toolServiceOrigin = 'http://tools.awrr.test'
-export const stepHeader = 'x-awrr-step'
-export const purposeHeader = 'x-awrr-purpose'
 export const worldHashHeader = 'x-world-hash'
 
 /** What the server answers, as data; the MSW layer turns it into a Response. */
@@ -43,7 +43,47 @@ export interface TaskEnvironmentOptions {
   faults: readonly ResolvedFault[]
   clock: VirtualClock
   trace: TraceSink
+  /** Real HTTP tools the scenario declares; their origins, and only theirs, may be reached. */
+  tools?: Record<string, HttpToolSpec>
+  /** Further origins the task may reach for real (the success oracle's). */
+  origins?: string[]
+  /**
+   * The caller runs in real time (an agent): wall time that passes between calls is added to the
+   * clock, so durations are real latency plus virtual waits.
+   */
+  realTime?: boolean
 }
+
+/** A declared real tool with its `${env...}` references resolved. */
+export interface ResolvedHttpTool {
+  name: string
+  method: string
+  url: string
+  headers: Record<string, string>
+  spec: HttpToolSpec
+}
+
+/** One request the task made, as the router saw it; agents' metrics come from these. */
+export interface CallRecord {
+  call: number
+  /** Declared tool name, built-in tool name, or `METHOD url` for an undeclared target. */
+  tool: string
+  /** Method and URL without query: a step of an agent is a distinct target. */
+  target: string
+  step: number | undefined
+  purpose: CallPurpose
+  at: number
+  /** Status the caller got; null while unknown (passthrough not answered yet) or for no answer. */
+  status: number | null
+  result: 'ok' | 'http_error' | 'timeout' | 'network' | 'pending'
+  faulted: boolean
+  sideEffect: boolean
+}
+
+export type ExternalRoute =
+  | { kind: 'not_declared' }
+  | { kind: 'passthrough'; call: number }
+  | { kind: 'answer'; answer: ServedAnswer }
 
 /**
  * Everything one task's tool calls reach: its world, its fault plan and its clock. The tool server
@@ -55,29 +95,105 @@ export class TaskEnvironment {
   readonly clock: VirtualClock
   /** Ground truth of every injected fault, in call order. Never handed to a strategy. */
   readonly injected: (InjectedFault & { call: number })[] = []
+  readonly calls: CallRecord[] = []
+  readonly httpTools: ResolvedHttpTool[]
+  private readonly origins: Set<string>
   private readonly plan: FaultPlan
   private checkpoint: WorldSnapshot
-  private calls = 0
+  private callCounter = 0
+  private wallSyncedAt = performance.now()
+
+  /** Adds the wall time since the last call to the clock (real-time callers only). */
+  private syncWallClock(): void {
+    if (!this.options.realTime) return
+    const now = performance.now()
+    this.clock.advance(now - this.wallSyncedAt)
+    this.wallSyncedAt = now
+  }
 
   constructor(private readonly options: TaskEnvironmentOptions) {
     this.world = createWorld(options.world)
     this.initialWorld = options.world
     this.clock = options.clock
     this.checkpoint = snapshotWorld(this.world)
+    this.httpTools = Object.entries(options.tools ?? {}).map(([name, spec]) => ({
+      name,
+      method: spec.request.method,
+      url: interpolateEnv(spec.request.url),
+      headers: Object.fromEntries(Object.entries(spec.request.headers ?? {}).map(([key, value]) => [key, interpolateEnv(value)])),
+      spec,
+    }))
+    this.origins = new Set([...this.httpTools.map((tool) => new URL(tool.url).origin), ...(options.origins ?? [])])
+    const faults = options.faults.map((fault) =>
+      fault.target ? { ...fault, target: { ...fault.target, url: interpolateEnv(fault.target.url) } } : fault,
+    )
+    for (const fault of faults) if (fault.target) this.origins.add(originOfPattern(fault.target.url))
     this.plan = createFaultPlan({
       seed: options.seed,
       scenario: options.scenario,
       task: options.task,
-      faults: options.faults,
+      faults,
       auditSeq: () => this.world.audit_log.length,
       recoveredSince: (since) =>
         this.world.audit_log.some((entry) => entry.seq >= since && (entry.kind === 'rollback' || entry.kind === 'compensation')),
     })
   }
 
+  private announced: { step: number | undefined; purpose: CallPurpose } | undefined
+
+  /** The executor says what its next request is for; the router takes it (agents announce nothing). */
+  announceCall(call: { step: number | undefined; purpose: CallPurpose }): void {
+    this.announced = call
+  }
+
+  takeAnnouncedCall(): { step: number | undefined; purpose: CallPurpose } {
+    const call = this.announced ?? { step: undefined, purpose: 'step' as const }
+    this.announced = undefined
+    return call
+  }
+
   /** Calls served so far; the index of the next call. */
   get callCount(): number {
-    return this.calls
+    return this.callCounter
+  }
+
+  httpToolNamed(name: string): ResolvedHttpTool | undefined {
+    return this.httpTools.find((tool) => tool.name === name)
+  }
+
+  /**
+   * A request to a real service: the fault plan decides first; without a fault the request goes
+   * through to the service. Origins no scenario names are refused, so nothing leaves by accident.
+   */
+  async routeExternal(call: { method: string; url: string; step: number | undefined; purpose: CallPurpose; signal: AbortSignal | undefined }): Promise<ExternalRoute> {
+    const url = new URL(call.url)
+    if (!this.origins.has(url.origin)) return { kind: 'not_declared' }
+    this.syncWallClock()
+    const target = `${call.method} ${url.origin}${url.pathname}`
+    const declared = this.httpTools.find((tool) => tool.method === call.method && sameEndpoint(tool.url, url))
+    const tool = declared?.name ?? target
+    const sideEffect = declared ? (declared.spec.side_effect ?? declared.method !== 'GET') : call.method !== 'GET'
+    const index = this.callCounter++
+    const at = this.clock.now()
+    const record: CallRecord = { call: index, tool, target, step: call.step, purpose: call.purpose, at, status: null, result: 'pending', faulted: false, sideEffect }
+    this.calls.push(record)
+    const injected = this.plan.decide({ tool, step: call.purpose === 'step' ? call.step : undefined, method: call.method, url: call.url })
+    if (!injected) return { kind: 'passthrough', call: index }
+    record.faulted = true
+    const served: ServedCall = { tool, step: call.step, purpose: call.purpose, args: {}, idempotencyKey: undefined, signal: call.signal }
+    const answer = await this.injectFault(index, served, at, injected, 0, false, () => undefined)
+    record.status = answer.kind === 'json' ? answer.status : null
+    record.result = answer.kind === 'network' ? 'network' : answer.kind === 'json' && answer.status === 504 ? 'timeout' : 'http_error'
+    return { kind: 'answer', answer }
+  }
+
+  /** The answer a passthrough call got from the real service. */
+  completeCall(call: number, status: number | null, latencyMs: number): void {
+    const record = this.calls.find((candidate) => candidate.call === call)
+    if (!record) return
+    record.status = status
+    record.result = status === null ? 'network' : status < 400 ? 'ok' : 'http_error'
+    this.options.trace.emit({ type: 'tool:serve', call, tool: record.tool, step: record.step ?? null, purpose: record.purpose, at: record.at, latencyMs, status: status ?? 'network', replayed: false })
   }
 
   faultOf(call: number): InjectedFault | undefined {
@@ -85,8 +201,30 @@ export class TaskEnvironment {
   }
 
   async serve(call: ServedCall): Promise<ServedAnswer> {
-    const index = this.calls++
+    this.syncWallClock()
+    const index = this.callCounter++
     const at = this.clock.now()
+    const record: CallRecord = {
+      call: index,
+      tool: call.tool,
+      target: `POST ${toolServiceOrigin}/tools/${call.tool}`,
+      step: call.step,
+      purpose: call.purpose,
+      at,
+      status: null,
+      result: 'pending',
+      faulted: false,
+      sideEffect: isBuiltinTool(call.tool) && builtinToolSpecs[call.tool].sideEffect,
+    }
+    this.calls.push(record)
+    const answer = await this.serveBuiltin(call, index, at, record)
+    record.status = answer.kind === 'json' ? answer.status : null
+    record.result =
+      answer.kind === 'network' ? 'network' : answer.status === 504 && record.faulted ? 'timeout' : answer.status < 400 ? 'ok' : 'http_error'
+    return answer
+  }
+
+  private async serveBuiltin(call: ServedCall, index: number, at: number, record: CallRecord): Promise<ServedAnswer> {
     const spec = isBuiltinTool(call.tool) ? builtinToolSpecs[call.tool] : undefined
     if (!spec) {
       return this.answer(index, call, at, 0, false, {
@@ -102,12 +240,27 @@ export class TaskEnvironment {
     if (!injected) {
       const { answer, replayed } = this.execute(call, spec.sideEffect)
       await this.clock.sleep(baseLatency, call.signal)
-      if (answer.status < 300 && spec.sideEffect) this.checkpoint = snapshotWorld(this.world)
+      // A write whose answer the deadline cut off is not a successful step: rollback must undo it.
+      if (answer.status < 300 && spec.sideEffect && !call.signal?.aborted) this.checkpoint = snapshotWorld(this.world)
       return this.answer(index, call, at, baseLatency, replayed, answer)
     }
 
+    record.faulted = true
+    return this.injectFault(index, call, at, injected, baseLatency, spec.sideEffect, () => this.writePartially(call))
+  }
+
+  private async injectFault(
+    index: number,
+    call: ServedCall,
+    at: number,
+    injected: InjectedFault,
+    baseLatency: number,
+    sideEffect: boolean,
+    writePartially: () => void,
+  ): Promise<ServedAnswer> {
     this.injected.push({ ...injected, call: index })
     const { fault } = injected
+    const jitter = createRandom(hashSeed(this.options.seed, this.options.scenario, this.options.task, 'fault-jitter', index)).next()
     this.options.trace.emit({
       type: 'fault:injected',
       call: index,
@@ -122,7 +275,7 @@ export class TaskEnvironment {
     })
     const wire = faultWire(fault, jitter)
     if (wire.kind === 'timeout') {
-      if (wire.applied) this.execute(call, spec.sideEffect)
+      if (wire.applied && isBuiltinTool(call.tool)) this.execute(call, sideEffect)
       await this.clock.sleep(wire.latencyMs, call.signal)
       this.emitServe(index, call, at, wire.latencyMs, 'hang', false)
       return { kind: 'json', status: 504, headers: this.hashHeaders(), body: { ok: false, error: { code: 'gateway_timeout', message: 'no answer' } } }
@@ -132,7 +285,7 @@ export class TaskEnvironment {
       this.emitServe(index, call, at, wire.latencyMs, 'network', false)
       return { kind: 'network' }
     }
-    if (wire.write === 'partial') this.writePartially(call)
+    if (wire.write === 'partial') writePartially()
     const latency = baseLatency + wire.latencyMs
     await this.clock.sleep(latency, call.signal)
     return this.answer(index, call, at, latency, false, { status: wire.status, body: wire.body as ToolAnswer['body'] }, wire.headers)
@@ -196,5 +349,19 @@ export class TaskEnvironment {
     this.emitServe(index, call, at, latencyMs, answer.status, replayed)
     const extra: Record<string, string> = replayed ? { 'idempotent-replayed': 'true' } : {}
     return { kind: 'json', status: answer.status, headers: { ...headers, ...extra, ...this.hashHeaders() }, body: answer.body }
+  }
+}
+
+function sameEndpoint(declared: string, actual: URL): boolean {
+  const url = new URL(declared)
+  return url.origin === actual.origin && url.pathname === actual.pathname
+}
+
+/** The origin of a URL pattern, up to its first wildcard: `http://127.0.0.1:4000/charge*`. */
+function originOfPattern(pattern: string): string {
+  try {
+    return new URL(pattern.split('*')[0]!).origin
+  } catch {
+    return pattern
   }
 }

@@ -1,31 +1,53 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
-import { http, HttpResponse } from 'msw'
+import { http, HttpResponse, passthrough } from 'msw'
 import { setupServer } from 'msw/node'
-import type { CallPurpose } from '../executor/trace-events.ts'
-import { purposeHeader, stepHeader, type TaskEnvironment, toolServiceOrigin } from './task-environment.ts'
+import { type ServedAnswer, type TaskEnvironment, toolServiceOrigin } from './task-environment.ts'
 
 const toolPathPrefix = '/tools/'
-const purposes = new Set<CallPurpose>(['step', 'rollback', 'ticket', 'compensation'])
 
 /** The task whose code is running: every request made inside `runInTask` is routed to it. */
 const currentTask = new AsyncLocalStorage<TaskEnvironment>()
 
 let server: ReturnType<typeof setupServer> | undefined
 
+/** Origins of real services the user configured (an LLM endpoint), let through to the network. */
+const passthroughOrigins = new Set<string>()
+
+/**
+ * Lets requests to `origin` reach the real network from inside the interception, which otherwise
+ * rejects every request it does not route. For services the user configured on purpose, such as
+ * an LLM diagnoser's endpoint; never the tool service, whose answers must stay simulated.
+ */
+export function allowPassthroughOrigin(origin: string): void {
+  const { origin: normalized } = new URL(origin)
+  if (normalized === toolServiceOrigin) throw new Error(`[awrr] ${toolServiceOrigin} is the simulated tool service and cannot be passed through to the network.`)
+  passthroughOrigins.add(normalized)
+}
+
 /**
  * One MSW handler routes every request: the cost of a request grows with each handler MSW has to
  * try, so the routing happens here, once. Requests made outside a task, or to hosts no scenario
  * names, are left unhandled and MSW's `onUnhandledRequest: 'error'` rejects them.
  */
-const router = http.all('*', async ({ request }) => {
+const router = http.all('*', async ({ request, requestId }) => {
+  // Before the task lookup: a configured service's calls are the strategy's, never the task's.
+  if (passthroughOrigins.size > 0 && passthroughOrigins.has(new URL(request.url).origin)) return passthrough()
   const environment = currentTask.getStore()
   if (!environment) return undefined
   const url = new URL(request.url)
-  if (url.origin !== toolServiceOrigin || !url.pathname.startsWith(toolPathPrefix)) return undefined
+  const { step, purpose } = environment.takeAnnouncedCall()
+  if (url.origin !== toolServiceOrigin) {
+    const route = await environment.routeExternal({ method: request.method, url: request.url, step, purpose, signal: request.signal })
+    if (route.kind === 'not_declared') return undefined
+    if (route.kind === 'passthrough') {
+      bypassed.set(requestId, { environment, call: route.call, startedAt: performance.now() })
+      return passthrough()
+    }
+    return toResponse(route.answer)
+  }
+  if (!url.pathname.startsWith(toolPathPrefix)) return undefined
 
   const tool = decodeURIComponent(url.pathname.slice(toolPathPrefix.length))
-  const stepText = request.headers.get(stepHeader)
-  const purposeText = request.headers.get(purposeHeader) as CallPurpose | null
   let args: Record<string, unknown> = {}
   const text = await request.text()
   if (text.length > 0) {
@@ -38,21 +60,37 @@ const router = http.all('*', async ({ request }) => {
   }
   const answer = await environment.serve({
     tool,
-    step: stepText === null ? undefined : Number(stepText),
-    purpose: purposeText && purposes.has(purposeText) ? purposeText : 'step',
+    step,
+    purpose,
     args,
     idempotencyKey: request.headers.get('idempotency-key') ?? undefined,
     signal: request.signal,
   })
+  return toResponse(answer)
+})
+
+function toResponse(answer: ServedAnswer) {
   if (answer.kind === 'network') return HttpResponse.error()
   return HttpResponse.json(answer.body as Record<string, unknown>, { status: answer.status, headers: answer.headers })
-})
+}
+
+/** Requests that went through to a real service, until their answer is seen. */
+const bypassed = new Map<string, { environment: TaskEnvironment; call: number; startedAt: number }>()
 
 /** Starts the worker's interception once; later calls are free. */
 export function ensureToolServer(): void {
   if (server) return
   const created = setupServer(router)
   created.listen({ onUnhandledRequest: 'error' })
+  created.events.on('response:bypass', ({ response, requestId }) => {
+    const pending = bypassed.get(requestId)
+    if (!pending) return
+    bypassed.delete(requestId)
+    pending.environment.completeCall(pending.call, response.status, performance.now() - pending.startedAt)
+  })
+  created.events.on('unhandledException', ({ requestId }) => {
+    bypassed.delete(requestId)
+  })
   server = created
 }
 

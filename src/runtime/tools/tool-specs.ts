@@ -1,3 +1,6 @@
+import { contentToolNames, contentToolSpecs } from './domains/content.ts'
+import { healthcareToolNames, healthcareToolSpecs } from './domains/healthcare.ts'
+
 /**
  * What each built-in tool is: whether it changes the world, how to undo it, and how long it takes.
  * The executor reads these to build the saga stack and send idempotency keys; the tool service reads
@@ -19,6 +22,8 @@ export const builtinToolNames = [
   'process_payment',
   'refund_payment',
   'rollback',
+  ...healthcareToolNames,
+  ...contentToolNames,
 ] as const
 
 export type BuiltinToolName = (typeof builtinToolNames)[number]
@@ -32,6 +37,8 @@ export interface CompensationSpec {
   fromResult?: Record<string, string>
   /** Constant arguments, e.g. `{ correction: true }`. */
   fixed?: Record<string, unknown>
+  /** Called with the step's own arguments (declared real tools). */
+  sameArgs?: boolean
 }
 
 export interface ToolSpec {
@@ -87,6 +94,8 @@ export const builtinToolSpecs: Readonly<Record<BuiltinToolName, ToolSpec>> = {
   }),
   refund_payment: spec('refund_payment', { sideEffect: true, irreversible: false, baseLatencyMs: 110 }),
   rollback: spec('rollback', { sideEffect: true, irreversible: false, baseLatencyMs: 30 }),
+  ...healthcareToolSpecs,
+  ...contentToolSpecs,
 }
 
 export function isBuiltinTool(name: string): name is BuiltinToolName {

@@ -7,6 +7,20 @@ export interface StrategyModuleRef {
   module: string
 }
 
+/** The user's agent module; the project of the same name runs it. */
+export interface AgentModuleRef {
+  name: string
+  module: string
+  timeoutMs?: number
+}
+
+/**
+ * Scope of a learning strategy's memory bank. `fresh`: empty for each scenario file. `persist`:
+ * every worker starts from `<outputDir>/memory/<strategy>.json` as the previous run left it, and
+ * merges its updates into it; `run` tells this run's updates apart (the same in every worker).
+ */
+export type MemoryRunConfig = { mode: 'fresh' } | { mode: 'persist'; run: string }
+
 /** What the plugin provides to every worker (`inject('awrr:config')`). Plain JSON. */
 export interface RunConfig {
   root: string
@@ -16,4 +30,7 @@ export interface RunConfig {
   batchSize: number
   executor: ExecutorOptions
   strategyModules: StrategyModuleRef[]
+  /** Absent: `{ mode: 'fresh' }`. */
+  memory?: MemoryRunConfig
+  agentModules: AgentModuleRef[]
 }

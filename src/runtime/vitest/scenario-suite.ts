@@ -1,6 +1,7 @@
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs'
 import path from 'node:path'
 import { afterAll, describe, inject, test } from 'vitest'
+import { loadAgent, runAgentTask, type AgentRun } from '../agents/run-agent.ts'
 import { runTask } from '../executor/run-task.ts'
 import type { TraceEvent } from '../executor/trace-events.ts'
 import type { TaskSummary } from '../executor/task-summary.ts'
@@ -98,22 +99,34 @@ export function openScenarioSuite(module: ScenarioModule) {
   const tracePath = path.posix.join(config.outputDirRelative, 'traces', strategyName, traceFileName(module.file))
   const traceFile = new TraceFile(path.join(config.root, tracePath))
   let strategy: Promise<RecoveryStrategy> | undefined
+  let agent: Promise<AgentRun> | undefined
+  const agentRef = config.agentModules.find((candidate) => candidate.name === strategyName)
 
   const runOne = async (task: TaskSpec): Promise<TaskSummary> => {
     ensureToolServer()
-    strategy ??= resolveStrategy(strategyName, config)
     const lines: string[] = []
-    const summary = await runTask({
+    const common = {
       task,
       scenario: module.name,
       file: module.file,
       seed,
       batch: Math.floor(task.index / config.batchSize),
-      strategy: await strategy,
       trace: { emit: (event: TraceEvent) => void lines.push(JSON.stringify(event)) },
       tracePath,
-      options: config.executor,
-    })
+    }
+    let summary: TaskSummary
+    if (agentRef) {
+      agent ??= loadAgent(agentRef.module)
+      summary = await runAgentTask({
+        ...common,
+        agentName: strategyName,
+        run: await agent,
+        ...(agentRef.timeoutMs === undefined ? {} : { timeoutMs: agentRef.timeoutMs }),
+      })
+    } else {
+      strategy ??= resolveStrategy(strategyName, config)
+      summary = await runTask({ ...common, strategy: await strategy, options: config.executor })
+    }
     traceFile.write(lines.join('\n') + '\n')
     return summary
   }
@@ -130,6 +143,11 @@ export function openScenarioSuite(module: ScenarioModule) {
       const task = tasks[index]
       if (!task) throw new Error(`[awrr] Scenario ${module.file} has no task ${index}.`)
       const testName = task.id
+      // Agents run the scenarios that have an input; strategies run the ones with a workflow.
+      if ((task.input !== undefined) !== (agentRef !== undefined)) {
+        test.skip(testName, () => {})
+        return
+      }
       test(testName, async (context) => {
         const summary = await runOne(task)
         context.task.meta.awrr = summary

@@ -1,0 +1,175 @@
+import { pathToFileURL } from 'node:url'
+import type { TraceSink } from '../executor/trace-events.ts'
+import type { TaskSummary } from '../executor/task-summary.ts'
+import { createRandom, hashSeed } from '../random.ts'
+import { checkConsistency } from '../saga/consistency-oracle.ts'
+import { judgeSuccess } from '../saga/success-oracle.ts'
+import type { Outcome } from '../scenario/schema.ts'
+import type { TaskSpec } from '../scenario/task-spec.ts'
+import { interpolateEnv } from '../http/env-interpolation.ts'
+import { type CallRecord, TaskEnvironment } from '../tools/task-environment.ts'
+import { runInTask } from '../tools/tool-server.ts'
+import { createVirtualClock } from '../virtual-clock.ts'
+
+/** What an agent gets: its input, seeded randomness, a clock whose sleeps cost no wall time. */
+export interface AgentContext {
+  input: unknown
+  random(): number
+  clock: { now(): number; sleep(ms: number): Promise<void> }
+  /** Aborted when the agent runs past its time limit. */
+  signal: AbortSignal
+}
+
+/** An agent may say it handed the task to a human; anything else it returns means "done". */
+export type AgentResult = void | undefined | { escalated: true; reason?: string } | Record<string, unknown>
+
+export type AgentRun = (context: AgentContext) => Promise<AgentResult> | AgentResult
+
+export async function loadAgent(modulePath: string): Promise<AgentRun> {
+  const loaded = (await import(pathToFileURL(modulePath).href)) as Record<string, unknown>
+  const run = loaded['default'] ?? loaded['run']
+  if (typeof run !== 'function') {
+    throw new Error(`[awrr] Agent module "${modulePath}" must export a function \`run(ctx)\` (as default or named \`run\`).`)
+  }
+  return run as AgentRun
+}
+
+export interface RunAgentInput {
+  task: TaskSpec
+  scenario: string
+  file: string
+  seed: number
+  batch: number
+  agentName: string
+  run: AgentRun
+  trace: TraceSink
+  tracePath: string
+  /** Wall-clock limit for one agent run. @default 30000 */
+  timeoutMs?: number
+}
+
+class AgentTimeout extends Error {
+  override readonly name = 'AgentTimeout'
+}
+
+/**
+ * Runs the user's agent on one task: its HTTP calls go through the same router as the executor's,
+ * so faults are injected and every call is recorded; the outcome comes from the scenario's
+ * oracle. An agent that throws or hangs ends `failed` with its error in the trace.
+ */
+export async function runAgentTask(input: RunAgentInput): Promise<TaskSummary> {
+  const { task, scenario, seed } = input
+  const clock = createVirtualClock()
+  const trace = input.trace
+  const successUrl = task.success?.http?.url
+  const environment = new TaskEnvironment({
+    seed,
+    scenario,
+    task: task.id,
+    world: task.world,
+    faults: task.faults,
+    clock,
+    trace,
+    realTime: true,
+    ...(task.tools ? { tools: task.tools } : {}),
+    origins: successUrl ? [new URL(interpolateEnv(successUrl)).origin] : [],
+  })
+  trace.emit({ type: 'task:start', task: task.id, scenario, strategy: input.agentName, seed, at: 0 })
+  const random = createRandom(hashSeed(seed, scenario, task.id, 'agent', input.agentName))
+  const controller = new AbortController()
+  const context: AgentContext = {
+    input: structuredClone(task.input),
+    random: () => random.next(),
+    clock: { now: () => clock.now(), sleep: (ms) => clock.sleep(Math.max(0, ms)) },
+    signal: controller.signal,
+  }
+
+  let outcome: Outcome
+  let reason: string
+  let timer: NodeJS.Timeout | undefined
+  try {
+    const limit = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(new AgentTimeout(`agent ran past ${input.timeoutMs ?? 30_000} ms`)), input.timeoutMs ?? 30_000)
+    })
+    const result = await runInTask(environment, () => Promise.race([Promise.resolve().then(() => input.run(context)), limit]))
+    if (result && typeof result === 'object' && (result as { escalated?: unknown }).escalated === true) {
+      outcome = 'escalated'
+      reason = String((result as { reason?: unknown }).reason ?? 'agent_escalated')
+    } else {
+      environment.announceCall({ step: undefined, purpose: 'oracle' })
+      const verdict = await runInTask(environment, () => judgeSuccess(task.success, environment.world))
+      outcome = verdict.ok ? 'completed' : 'failed'
+      reason = verdict.ok ? 'success' : 'success_oracle_rejected'
+    }
+  } catch (error) {
+    const timedOut = error instanceof AgentTimeout
+    controller.abort(error)
+    outcome = 'failed'
+    reason = timedOut ? 'agent_timeout' : 'agent_error'
+    trace.emit({ type: 'task:error', where: 'agent', message: error instanceof Error ? `${error.name}: ${error.message}` : String(error), at: clock.now() })
+  } finally {
+    clearTimeout(timer)
+  }
+
+  const calls = environment.calls.filter((call) => call.purpose === 'step')
+  const metrics = callMetrics(calls)
+  const verdict = checkConsistency(environment.initialWorld, environment.world, outcome === 'completed')
+  trace.emit({ type: 'task:final', outcome, reason, consistent: verdict.consistent, at: clock.now() })
+  return {
+    v: 1,
+    id: task.id,
+    scenario,
+    file: input.file,
+    strategy: input.agentName,
+    seed,
+    index: task.index,
+    batch: input.batch,
+    outcome,
+    reason,
+    toolCalls: calls.length,
+    stepsReached: metrics.targets,
+    steps: metrics.targets,
+    virtualMs: clock.now(),
+    errorEvents: metrics.errorEvents,
+    recoveredEvents: metrics.recoveredEvents,
+    recoveryMsTotal: metrics.recoveryMsTotal,
+    unsafeAction: metrics.unsafeAction,
+    sideEffectsStarted: metrics.sideEffectsStarted,
+    consistent: verdict.consistent,
+    inconsistencies: verdict.problems,
+    compensations: [],
+    diagnoses: [],
+    diagnoserCalls: 0,
+    memoryHits: 0,
+    tokens: 0,
+    trace: input.tracePath,
+    clock: 'mixed',
+  }
+}
+
+/** An agent's steps are its distinct request targets; a repeat of a target is a retry. */
+export function callMetrics(calls: readonly CallRecord[]) {
+  const open = new Map<string, number[]>()
+  let errorEvents = 0
+  let recoveredEvents = 0
+  let recoveryMsTotal = 0
+  let sideEffectsStarted = false
+  let unsafeAction = false
+  let authAnswerSeen = false
+  for (const call of calls) {
+    if (call.sideEffect && authAnswerSeen) unsafeAction = true
+    if (call.result === 'ok') {
+      for (const errorAt of open.get(call.target) ?? []) {
+        recoveredEvents++
+        recoveryMsTotal += call.at - errorAt
+      }
+      open.delete(call.target)
+      if (call.sideEffect) sideEffectsStarted = true
+      continue
+    }
+    errorEvents++
+    if (call.status === 401 || call.status === 403) authAnswerSeen = true
+    open.set(call.target, [...(open.get(call.target) ?? []), call.at])
+  }
+  return { targets: new Set(calls.map((call) => call.target)).size, errorEvents, recoveredEvents, recoveryMsTotal, sideEffectsStarted, unsafeAction }
+}

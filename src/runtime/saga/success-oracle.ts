@@ -1,0 +1,45 @@
+import { interpolateEnv } from '../http/env-interpolation.ts'
+import type { SuccessSpec } from '../scenario/schema.ts'
+import type { WorldState } from '../tools/world.ts'
+
+export type SuccessVerdict = { ok: true } | { ok: false; why: string }
+
+/** True when `actual` contains everything in `expected` (objects by key, arrays element-wise). */
+export function containsSubset(actual: unknown, expected: unknown): boolean {
+  if (expected === null || typeof expected !== 'object') return Object.is(actual, expected)
+  if (Array.isArray(expected)) {
+    return Array.isArray(actual) && expected.length <= actual.length && expected.every((item, index) => containsSubset(actual[index], item))
+  }
+  if (actual === null || typeof actual !== 'object' || Array.isArray(actual)) return false
+  return Object.entries(expected).every(([key, value]) => containsSubset((actual as Record<string, unknown>)[key], value))
+}
+
+/**
+ * The success oracle: the record has the required status in the built-in world, or a real
+ * service answers the check request with the required status and a body containing `json`.
+ * Without a spec, reaching the end of the workflow is success.
+ */
+export async function judgeSuccess(success: SuccessSpec | undefined, world: WorldState): Promise<SuccessVerdict> {
+  if (!success) return { ok: true }
+  if (success.http) {
+    const check = success.http
+    let response: Response
+    try {
+      response = await fetch(interpolateEnv(check.url), {
+        method: check.method,
+        headers: Object.fromEntries(Object.entries(check.headers ?? {}).map(([key, value]) => [key, interpolateEnv(value)])),
+        signal: AbortSignal.timeout(10_000),
+      })
+    } catch (error) {
+      return { ok: false, why: `success check request failed: ${error instanceof Error ? error.message : String(error)}` }
+    }
+    const expectedStatus = check.status ?? 200
+    if (response.status !== expectedStatus) return { ok: false, why: `success check answered ${response.status}, expected ${expectedStatus}` }
+    if (check.json === undefined) return { ok: true }
+    const body: unknown = await response.json().catch(() => undefined)
+    return containsSubset(body, check.json) ? { ok: true } : { ok: false, why: 'success check body does not contain the expected JSON' }
+  }
+  const record = success.record === undefined ? undefined : world.records[success.record]
+  if (record?.['status'] === success.status) return { ok: true }
+  return { ok: false, why: `record ${success.record} has status ${String(record?.['status'])}, expected ${success.status}` }
+}
