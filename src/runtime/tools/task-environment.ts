@@ -141,6 +141,11 @@ export class TaskEnvironment {
 
   private announced: { step: number | undefined; purpose: CallPurpose } | undefined
 
+  /** A request the router refused (an origin no scenario names): a fact for the trace. */
+  reportBlocked(message: string): void {
+    this.options.trace.emit({ type: 'task:error', where: 'router', message, at: this.clock.now() })
+  }
+
   /** The executor says what its next request is for; the router takes it (agents announce nothing). */
   announceCall(call: { step: number | undefined; purpose: CallPurpose }): void {
     this.announced = call

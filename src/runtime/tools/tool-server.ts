@@ -27,25 +27,26 @@ export function allowPassthroughOrigin(origin: string): void {
 /**
  * One MSW handler routes every request: the cost of a request grows with each handler MSW has to
  * try, so the routing happens here, once. Requests made outside a task, or to hosts no scenario
- * names, are left unhandled and MSW's `onUnhandledRequest: 'error'` rejects them.
+ * names, are refused here with a network error: once a handler matches, MSW 2 lets a request
+ * whose resolver returns nothing through to the network, so `onUnhandledRequest` cannot be relied on.
  */
 const router = http.all('*', async ({ request, requestId }) => {
   // Before the task lookup: a configured service's calls are the strategy's, never the task's.
   if (passthroughOrigins.size > 0 && passthroughOrigins.has(new URL(request.url).origin)) return passthrough()
   const environment = currentTask.getStore()
-  if (!environment) return undefined
+  if (!environment) return refuse(request.url, undefined)
   const url = new URL(request.url)
   const { step, purpose } = environment.takeAnnouncedCall()
   if (url.origin !== toolServiceOrigin) {
     const route = await environment.routeExternal({ method: request.method, url: request.url, step, purpose, signal: request.signal })
-    if (route.kind === 'not_declared') return undefined
+    if (route.kind === 'not_declared') return refuse(request.url, environment)
     if (route.kind === 'passthrough') {
       bypassed.set(requestId, { environment, call: route.call, startedAt: performance.now() })
       return passthrough()
     }
     return toResponse(route.answer)
   }
-  if (!url.pathname.startsWith(toolPathPrefix)) return undefined
+  if (!url.pathname.startsWith(toolPathPrefix)) return refuse(request.url, environment)
 
   const tool = decodeURIComponent(url.pathname.slice(toolPathPrefix.length))
   let args: Record<string, unknown> = {}
@@ -68,6 +69,23 @@ const router = http.all('*', async ({ request, requestId }) => {
   })
   return toResponse(answer)
 })
+
+const warnedOrigins = new Set<string>()
+
+/** Nothing leaves the process unless a scenario names the service: the caller sees a network error. */
+function refuse(url: string, environment: TaskEnvironment | undefined) {
+  const { origin } = new URL(url)
+  const why = environment
+    ? `no scenario declares ${origin} (declare the service under \`tools:\` to let calls through)`
+    : `it was made outside any AWRR task`
+  const message = `[awrr] Blocked a request to ${url}: ${why}.`
+  if (environment) environment.reportBlocked(message)
+  else if (!warnedOrigins.has(origin)) {
+    warnedOrigins.add(origin)
+    console.warn(message)
+  }
+  return HttpResponse.error()
+}
 
 function toResponse(answer: ServedAnswer) {
   if (answer.kind === 'network') return HttpResponse.error()
