@@ -1,19 +1,58 @@
-import { test, expect } from 'vitest'
 import { createServer } from 'node:http'
-import { ensureToolServer, runInTask } from './tool-server.ts'
-import { TaskEnvironment } from './task-environment.ts'
+import type { AddressInfo } from 'node:net'
+import { afterAll, beforeAll, expect, test } from 'vitest'
+import type { TraceEvent } from '../executor/trace-events.ts'
 import { createVirtualClock } from '../virtual-clock.ts'
-test('a request to an origin no scenario declares never leaves the process', , async () => {
-  let hits = 0
-  const server = createServer((_q, r) => { hits++; r.end('ok') })
-  await new Promise<void>((res) => server.listen(0, '127.0.0.1', () => res()))
-  const url = `http://127.0.0.1:${(server.address() as any).port}/x`
+import { TaskEnvironment } from './task-environment.ts'
+import { ensureToolServer, runInTask } from './tool-server.ts'
+
+let hits = 0
+const server = createServer((_request, response) => {
+  hits++
+  response.end('ok')
+})
+let url = ''
+
+beforeAll(async () => {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/x`
   ensureToolServer()
+})
+afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())))
+
+test('a request made outside any task never leaves the process', async () => {
   await expect(fetch(url)).rejects.toThrow()
-  const events: any[] = []
-  const env = new TaskEnvironment({ seed: 1, scenario: 's', task: 't', world: { records: {}, inventory: {} }, faults: [], clock: createVirtualClock(), trace: { emit: (e) => events.push(e) } })
-  await expect(runInTask(env, () => fetch(url))).rejects.toThrow()
   expect(hits).toBe(0)
-  expect(events[0].message).toContain('Blocked')
-  server.close()
+})
+
+test('a task request to an origin no scenario declares is refused and recorded in the trace', async () => {
+  const events: TraceEvent[] = []
+  const environment = new TaskEnvironment({
+    seed: 1,
+    scenario: 's',
+    task: 't',
+    world: { records: {}, inventory: {} },
+    faults: [],
+    clock: createVirtualClock(),
+    trace: { emit: (event) => events.push(event) },
+  })
+  await expect(runInTask(environment, () => fetch(url))).rejects.toThrow()
+  expect(hits).toBe(0)
+  expect(events).toEqual([expect.objectContaining({ type: 'task:error', where: 'router', message: expect.stringContaining('Blocked a request') })])
+})
+
+test('a declared origin passes through to the real service', async () => {
+  const environment = new TaskEnvironment({
+    seed: 1,
+    scenario: 's',
+    task: 't',
+    world: { records: {}, inventory: {} },
+    faults: [],
+    clock: createVirtualClock(),
+    trace: { emit: () => {} },
+    tools: { ping: { request: { method: 'GET', url } } },
+  })
+  const response = await runInTask(environment, () => fetch(url))
+  expect(await response.text()).toBe('ok')
+  expect(hits).toBe(1)
 })
