@@ -94,6 +94,20 @@ function bestActionFor(truth: InjectedFault | undefined): RecoveryActionName {
   return truth.layer === 'transient' ? 'retry' : 'escalate'
 }
 
+const actions = new Set(['retry', 'rollback', 'compensate', 'escalate', 'fail'])
+
+/** A user strategy's answer is checked like any input: a bad one is the strategy's error. */
+function assertValidDecision(decision: unknown): asserts decision is RecoveryDecision {
+  if (!decision || typeof decision !== 'object') throw new TypeError(`decide() returned ${String(decision)}, not a decision`)
+  const { action, delayMs } = decision as { action?: unknown; delayMs?: unknown }
+  if (typeof action !== 'string' || !actions.has(action)) {
+    throw new TypeError(`decide() returned unknown action ${JSON.stringify(action)}; expected retry, rollback, compensate, escalate or fail`)
+  }
+  if ((action === 'retry' || action === 'rollback') && (typeof delayMs !== 'number' || !Number.isFinite(delayMs) || delayMs < 0)) {
+    throw new TypeError(`decide() returned ${action} with delayMs ${String(delayMs)}; expected a finite number >= 0`)
+  }
+}
+
 function budgetOptions(task: TaskSpec): ExecutorOptions {
   const budget = task.budget
   if (!budget) return {}
@@ -159,6 +173,7 @@ class TaskRun {
   private usedRealTime = false
   /** A write timed out or lost its connection: it may have happened. */
   private ambiguousWrite = false
+  private confirmedWrites = 0
   private firstFailure: { observation: Observation; decision: RecoveryDecision } | undefined
 
   constructor(private readonly input: RunTaskInput) {
@@ -193,7 +208,11 @@ class TaskRun {
     } catch (error) {
       ending = this.endingFor(error, 'executor')
     }
-    if (ending.outcome !== 'completed' && this.options.saga && this.sideEffectsStarted) {
+    // Whether to compensate is decided from what the client saw (a confirmed write, a write that
+    // timed out, an error answer that changed the world hash), never from the ground truth.
+    const halfWritten = this.lastSeenWorldHash !== null && this.lastSeenWorldHash !== this.lastGoodWorldHash
+    const mayHaveWritten = this.saga.length > 0 || this.confirmedWrites > 0 || this.ambiguousWrite || halfWritten
+    if (ending.outcome !== 'completed' && this.options.saga && mayHaveWritten) {
       try {
         const compensated = await runInTask(this.environment, () => this.compensate())
         if (!compensated) ending = { outcome: 'escalated', reason: 'compensation_failed' }
@@ -312,6 +331,7 @@ class TaskRun {
         this.ambiguousWrite = false
         if (sideEffect) {
           this.sideEffectsStarted = true
+          this.confirmedWrites++
           if (this.environment.httpToolNamed(step.tool)) this.realSideEffects.push({ index, tool: step.tool })
           this.pushCompensation(index, step, spec, args, outcome.body)
         }
@@ -395,7 +415,9 @@ class TaskRun {
       record: (name, detail = {}) => this.emit({ type: 'strategy:event', name, detail, at: this.clock.now() }),
     }
     try {
-      return isPrivileged(strategy) ? await strategy.decideWithTruth(context, truth) : await strategy.decide(context)
+      const decision = isPrivileged(strategy) ? await strategy.decideWithTruth(context, truth) : await strategy.decide(context)
+      assertValidDecision(decision)
+      return decision
     } catch (error) {
       const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error)
       this.emit({ type: 'task:error', where: 'strategy.decide', message, at: this.clock.now() })
