@@ -4,6 +4,8 @@ import { fileURLToPath } from 'node:url'
 import type { Plugin } from 'vite'
 import type { TestProjectInlineConfiguration } from 'vitest/config'
 import { AwrrReporter } from '../reporters/awrr-reporter.ts'
+import type { ThresholdOptions, ToleranceOptions } from '../reporters/gates.ts'
+import type { ReportFormat } from '../reporters/report-files.ts'
 import type { ExecutorOptions } from '../runtime/executor/run-task.ts'
 import type { RunConfig, StrategyModuleRef } from '../runtime/vitest/run-config.ts'
 import { compileScenario } from './compile-scenario.ts'
@@ -26,7 +28,7 @@ export interface AgentOption {
 export interface AwrrOptions {
   /**
    * Strategies to run, each as its own Vitest project: built-in names or user modules.
-   * @default ['B0', 'B1', 'B2']
+   * @default ['B0', 'B1', 'B2', 'STD', 'B3', 'B4', 'ORACLE']
    */
   strategies?: (string | StrategyModuleOption)[]
   /** Scenario files. @default ['scenarios/**\/*.scenario.yaml'] */
@@ -44,18 +46,51 @@ export interface AwrrOptions {
    * scenarios that have an `input:`. @default []
    */
   agents?: AgentOption[]
+  /**
+   * Memory bank of learning strategies (B4). `fresh`: each scenario file starts empty and learns in
+   * task order. `persist`: start from `<outputDir>/memory/<strategy>.json` as the previous run left
+   * it, and merge this run's updates into it. @default 'fresh'
+   */
+  memory?: 'fresh' | 'persist'
+  /**
+   * Gates: thresholds per strategy, or `*` for every strategy, as `'<op> <number>'` with op one of
+   * `>= <= > < ==`. A missed gate fails the run. `AWRR_GATES='B4.srr>=0.95,*.uar<=0'` in the
+   * environment replaces them. @default {}
+   */
+  thresholds?: ThresholdOptions
+  /**
+   * A report.json to compare against, relative to the root: every metric with a direction must be
+   * no worse than there, beyond `tolerance`. `AWRR_UPDATE_BASELINE=1` writes it from the run.
+   * @default undefined (no baseline gate)
+   */
+  baseline?: string | undefined
+  /** Allowed regression against the baseline per metric (or `*`), e.g. `{ wcr: 0.02 }`. @default {} */
+  tolerance?: ToleranceOptions
+  /** The strategy the others are paired with (WCR difference, McNemar's test). @default 'B2' */
+  reference?: string
+  /** Report files written to `outputDir`. @default ['json', 'markdown', 'csv', 'html'] */
+  reports?: ReportFormat[]
+  /** Runs of every task per strategy, for pass^k; a scenario's `repeats:` wins. @default 1 */
+  repeats?: number
 }
 
 export type ResolvedAwrrOptions = Required<Omit<AwrrOptions, 'strategies'>> & { strategies: (string | StrategyModuleOption)[] }
 
 export const defaultAwrrOptions: ResolvedAwrrOptions = {
-  strategies: ['B0', 'B1', 'B2'],
+  strategies: ['B0', 'B1', 'B2', 'STD', 'B3', 'B4', 'ORACLE'],
   include: ['scenarios/**/*.scenario.yaml'],
   seed: 42,
   outputDir: '.awrr',
   batchSize: 10,
   executor: {},
   agents: [],
+  memory: 'fresh',
+  thresholds: {},
+  baseline: undefined,
+  tolerance: {},
+  reference: 'B2',
+  reports: ['json', 'markdown', 'csv', 'html'],
+  repeats: 1,
 }
 
 const scenarioFile = /\.scenario\.ya?ml$/
@@ -95,6 +130,8 @@ export function awrr(options: AwrrOptions = {}): Plugin {
   const duplicate = projectNames.find((name, index) => projectNames.indexOf(name) !== index)
   if (duplicate !== undefined) throw new Error(`[awrr] Two strategies or agents are named "${duplicate}"; project names must be unique.`)
   let root = process.cwd()
+  // One id for every worker of this run: a persisted memory bank keeps this run's updates apart.
+  const runId = `${Date.now().toString(36)}-${process.pid.toString(36)}`
 
   const runConfig = (): RunConfig => ({
     root,
@@ -110,6 +147,7 @@ export function awrr(options: AwrrOptions = {}): Plugin {
       module: resolveInsideRoot(root, agent.module, 'agent'),
       ...(agent.timeoutMs === undefined ? {} : { timeoutMs: agent.timeoutMs }),
     })),
+    memory: resolved.memory === 'persist' ? { mode: 'persist', run: runId } : { mode: 'fresh' },
   })
 
   return {
@@ -150,7 +188,18 @@ export function awrr(options: AwrrOptions = {}): Plugin {
       const alreadyAdded = (vitest as unknown as { __awrrReporter?: boolean }).__awrrReporter
       if (alreadyAdded) return
       ;(vitest as unknown as { __awrrReporter?: boolean }).__awrrReporter = true
-      vitest.config.reporters.push(new AwrrReporter({ outputDir: resolved.outputDir, strategies: projectNames, seed }))
+      vitest.config.reporters.push(
+        new AwrrReporter({
+          outputDir: resolved.outputDir,
+          strategies: projectNames,
+          seed,
+          reference: resolved.reference,
+          thresholds: resolved.thresholds,
+          baseline: resolved.baseline,
+          tolerance: resolved.tolerance,
+          reports: resolved.reports,
+        }),
+      )
     },
   }
 }

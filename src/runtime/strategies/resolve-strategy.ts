@@ -1,14 +1,23 @@
 import { pathToFileURL } from 'node:url'
 import type { RunConfig } from '../vitest/run-config.ts'
+import { memoryStoreFor } from '../memory/memory-file.ts'
 import { naiveRetry, noRecovery, ruleBased } from './builtin-strategies.ts'
+import { diagnosisDriven } from './diagnosis-driven.ts'
+import { industryStandard } from './industry-standard.ts'
+import { memoryAugmented } from './memory-augmented.ts'
+import { oracle } from './oracle.ts'
 import type { RecoveryStrategy } from './recovery-strategy.ts'
 
-export const builtinStrategyNames = ['B0', 'B1', 'B2'] as const
+export const builtinStrategyNames = ['B0', 'B1', 'B2', 'STD', 'B3', 'B4', 'ORACLE'] as const
 
-const builtinFactories: Record<string, () => RecoveryStrategy> = {
-  B0: noRecovery,
-  B1: naiveRetry,
-  B2: ruleBased,
+const builtinFactories: Record<string, (config: RunConfig) => RecoveryStrategy> = {
+  B0: () => noRecovery(),
+  B1: () => naiveRetry(),
+  B2: () => ruleBased(),
+  STD: () => industryStandard(),
+  B3: () => diagnosisDriven(),
+  B4: (config) => memoryAugmented({ memory: memoryStoreFor(config, 'B4') }),
+  ORACLE: () => oracle(),
 }
 
 function isStrategy(value: unknown): value is RecoveryStrategy {
@@ -21,7 +30,7 @@ function isStrategy(value: unknown): value is RecoveryStrategy {
  */
 export async function resolveStrategy(name: string, config: RunConfig): Promise<RecoveryStrategy> {
   const builtin = builtinFactories[name]
-  if (builtin) return builtin()
+  if (builtin) return builtin(config)
   const ref = config.strategyModules.find((candidate) => candidate.name === name)
   if (!ref) throw new Error(`[awrr] Unknown strategy "${name}". Built-in strategies: ${Object.keys(builtinFactories).join(', ')}.`)
   const loaded = (await import(pathToFileURL(ref.module).href)) as Record<string, unknown>
