@@ -127,6 +127,7 @@ export function awrr(options: AwrrOptions = {}): Plugin {
   const seed = resolveSeed(resolved.seed)
   const strategyNames = resolved.strategies.map(strategyNameOf)
   const projectNames = [...strategyNames, ...resolved.agents.map((agent) => agent.name)]
+  const agentTimeouts = new Map(resolved.agents.map((agent) => [agent.name, agent.timeoutMs ?? 30_000]))
   const duplicate = projectNames.find((name, index) => projectNames.indexOf(name) !== index)
   if (duplicate !== undefined) throw new Error(`[awrr] Two strategies or agents are named "${duplicate}"; project names must be unique.`)
   let root = process.cwd()
@@ -163,6 +164,8 @@ export function awrr(options: AwrrOptions = {}): Plugin {
         test: {
           name,
           include: resolved.include,
+          // An agent's own time limit must end its task before Vitest's test timeout would.
+          ...(agentTimeouts.has(name) ? { testTimeout: agentTimeouts.get(name)! + 10_000 } : {}),
           provide: { 'awrr:strategy': name, 'awrr:config': runConfig() },
         },
       }))

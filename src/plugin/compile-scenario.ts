@@ -144,7 +144,9 @@ export function compileScenario(input: CompileInput): CompiledModule {
   }
 
   emit(`import { openScenarioSuite } from ${JSON.stringify(input.suiteModule)};`)
-  emit(`const suite = openScenarioSuite(${JSON.stringify(module)});`)
+  // User modules (agents, strategies) load through this module's import, so they go through Vite
+  // and TypeScript works in an installed package too, not only in a checkout.
+  emit(`const suite = openScenarioSuite(${JSON.stringify(module)}, (id) => import(/* @vite-ignore */ id));`)
   emit(`suite.describe(() => {`, lineOf([]))
   if (taskPositions.length > 0) taskPositions.forEach((position, index) => emit(`suite.taskAt(${index});`, position))
   else emit(module.kind === 'generate' ? `suite.allTasks();` : `suite.taskAt(0);`, taskPosition)

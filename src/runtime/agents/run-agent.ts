@@ -25,8 +25,11 @@ export type AgentResult = void | undefined | { escalated: true; reason?: string 
 
 export type AgentRun = (context: AgentContext) => Promise<AgentResult> | AgentResult
 
-export async function loadAgent(modulePath: string): Promise<AgentRun> {
-  const loaded = (await import(pathToFileURL(modulePath).href)) as Record<string, unknown>
+export async function loadAgent(
+  modulePath: string,
+  importModule: (id: string) => Promise<unknown> = (id) => import(id),
+): Promise<AgentRun> {
+  const loaded = (await importModule(pathToFileURL(modulePath).href)) as Record<string, unknown>
   const run = loaded['default'] ?? loaded['run']
   if (typeof run !== 'function') {
     throw new Error(`[awrr] Agent module "${modulePath}" must export a function \`run(ctx)\` (as default or named \`run\`).`)

@@ -28,12 +28,16 @@ function isStrategy(value: unknown): value is RecoveryStrategy {
  * Creates the strategy a project runs: a built-in by name, or the user's module. One instance
  * serves one scenario file, so a learning strategy learns within the file, in task order.
  */
-export async function resolveStrategy(name: string, config: RunConfig): Promise<RecoveryStrategy> {
+export async function resolveStrategy(
+  name: string,
+  config: RunConfig,
+  importModule: (id: string) => Promise<unknown> = (id) => import(id),
+): Promise<RecoveryStrategy> {
   const builtin = builtinFactories[name]
   if (builtin) return builtin(config)
   const ref = config.strategyModules.find((candidate) => candidate.name === name)
   if (!ref) throw new Error(`[awrr] Unknown strategy "${name}". Built-in strategies: ${Object.keys(builtinFactories).join(', ')}.`)
-  const loaded = (await import(pathToFileURL(ref.module).href)) as Record<string, unknown>
+  const loaded = (await importModule(pathToFileURL(ref.module).href)) as Record<string, unknown>
   const exported = loaded['default'] ?? loaded['strategy']
   const candidate = typeof exported === 'function' ? (exported as () => unknown)() : exported
   if (!isStrategy(candidate)) {

@@ -13,6 +13,9 @@ import type { RecoveryStrategy } from '../strategies/recovery-strategy.ts'
 import { ensureToolServer } from '../tools/tool-server.ts'
 import type { RunConfig } from './run-config.ts'
 
+/** Imports a user module by file URL; the generated test module passes its own `import`. */
+export type ModuleImporter = (id: string) => Promise<unknown>
+
 /** Where in the YAML a test or a check lives, for error locations. */
 export interface SourcePosition {
   line: number
@@ -91,7 +94,7 @@ function traceFileName(file: string): string {
  * Declares one Vitest suite per scenario file and one test per task. Called by the generated module
  * of each `*.scenario.yaml`; `taskAt` is called from the line that maps back to the task's YAML.
  */
-export function openScenarioSuite(module: ScenarioModule) {
+export function openScenarioSuite(module: ScenarioModule, importModule: ModuleImporter = (id) => import(id)) {
   const config = inject('awrr:config')
   const strategyName = inject('awrr:strategy')
   const seed = module.seed ?? config.seed
@@ -116,7 +119,7 @@ export function openScenarioSuite(module: ScenarioModule) {
     }
     let summary: TaskSummary
     if (agentRef) {
-      agent ??= loadAgent(agentRef.module)
+      agent ??= loadAgent(agentRef.module, importModule)
       summary = await runAgentTask({
         ...common,
         agentName: strategyName,
@@ -124,7 +127,7 @@ export function openScenarioSuite(module: ScenarioModule) {
         ...(agentRef.timeoutMs === undefined ? {} : { timeoutMs: agentRef.timeoutMs }),
       })
     } else {
-      strategy ??= resolveStrategy(strategyName, config)
+      strategy ??= resolveStrategy(strategyName, config, importModule)
       summary = await runTask({ ...common, strategy: await strategy, options: config.executor })
     }
     traceFile.write(lines.join('\n') + '\n')

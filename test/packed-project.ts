@@ -1,0 +1,127 @@
+import { spawn } from 'node:child_process'
+import { cpSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { repoRoot } from './run-vitest.ts'
+
+/**
+ * Helpers for the tests that install AWRR the way a user does: pack the repository, install the
+ * tarball from disk and its dependencies from the npm registry into a fresh project in a temporary
+ * folder, and run commands there. Everything, npm's cache included, stays under that folder.
+ */
+
+export interface CommandRun {
+  code: number | null
+  stdout: string
+  stderr: string
+  output: string
+}
+
+export interface CommandOptions {
+  cwd: string
+  /** npm's cache folder; every command that may reach the registry gets one inside the temp dir. */
+  npmCache: string
+  env?: Record<string, string>
+}
+
+/**
+ * The outer Vitest and `npm test` leave variables behind (VITEST_POOL_ID, npm_config_*, ...) that
+ * would make the inner npm and Vitest believe they run inside them.
+ */
+function cleanEnv(options: CommandOptions): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {}
+  for (const [key, value] of Object.entries(process.env)) {
+    if (/^(npm_|VITEST|AWRR_|SHOP_URL$|QUOTES_URL$|TEST$|NODE_ENV$|NODE_OPTIONS$|FORCE_COLOR$)/i.test(key)) continue
+    env[key] = value
+  }
+  return {
+    ...env,
+    // An empty FORCE_COLOR still counts as set and overrides NO_COLOR.
+    NO_COLOR: '1',
+    CI: 'true',
+    npm_config_cache: options.npmCache,
+    npm_config_update_notifier: 'false',
+    npm_config_fund: 'false',
+    npm_config_audit: 'false',
+    ...options.env,
+  }
+}
+
+export function runCommand(command: string, args: readonly string[], options: CommandOptions): Promise<CommandRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: options.cwd, env: cleanEnv(options), stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+    child.on('error', reject)
+    child.on('close', (code) => resolve({ code, stdout, stderr, output: stdout + stderr }))
+  })
+}
+
+/** Runs a command and throws with its output when it exits non-zero. */
+export async function mustRun(command: string, args: readonly string[], options: CommandOptions): Promise<CommandRun> {
+  const run = await runCommand(command, args, options)
+  if (run.code !== 0) {
+    throw new Error(`\`${[command, ...args].join(' ')}\` in ${options.cwd} exited with ${run.code}:\n${run.output.slice(-6000)}`)
+  }
+  return run
+}
+
+export interface PackedTarball {
+  file: string
+  /** Paths inside the package, as `npm pack` listed them. */
+  files: string[]
+}
+
+/**
+ * `npm pack` on a copy of the repository's package files, so that `prepack` (the build) writes its
+ * dist/ into the copy: the checkout's own dist/ is left alone, and two tests may pack at once.
+ */
+export async function packRepository(workDir: string, npmCache: string): Promise<PackedTarball> {
+  const pkg = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { files: string[] }
+  const copy = path.join(workDir, 'awrr-package')
+  mkdirSync(copy, { recursive: true })
+  const needed = new Set(['package.json', 'tsconfig.json', 'tsconfig.build.json', 'src', 'README.md', 'LICENSE', ...pkg.files])
+  for (const entry of needed) {
+    if (entry === 'dist') continue
+    const source = path.join(repoRoot, entry)
+    if (existsSync(source)) cpSync(source, path.join(copy, entry), { recursive: true })
+  }
+  // The build needs the dev dependencies (typescript, @types/node) that the checkout installed.
+  symlinkSync(path.join(repoRoot, 'node_modules'), path.join(copy, 'node_modules'), 'dir')
+  const run = await mustRun('npm', ['pack', '--json', '--pack-destination', workDir], { cwd: copy, npmCache })
+  // prepack's own output comes first on stdout; the JSON array is the last thing npm prints.
+  const json = run.stdout.slice(run.stdout.lastIndexOf('\n[') + 1)
+  const [packed] = JSON.parse(json) as [{ filename: string; files: { path: string }[] }]
+  return { file: path.join(workDir, packed.filename), files: packed.files.map((file) => file.path) }
+}
+
+/** A new, empty ESM project (what `npm init -y` and `"type": "module"` give a newcomer). */
+export function createEmptyProject(dir: string): void {
+  mkdirSync(dir, { recursive: true })
+  writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: path.basename(dir), private: true, type: 'module' }, null, 2) + '\n')
+}
+
+/** Copies an example from examples/ into a project, without what a run of it left behind. */
+export function copyExample(name: string, to: string): void {
+  const from = path.join(repoRoot, 'examples', name)
+  cpSync(from, to, {
+    recursive: true,
+    filter: (source) => !/(^|[\\/])(node_modules|\.awrr)([\\/]|$)/.test(path.relative(from, source)),
+  })
+}
+
+/** The shop's own record of what reached it, as the example's globalSetup saved it. */
+export interface ShopLogEntry {
+  seq: number
+  method: string
+  path: string
+  body: any
+  idempotencyKey: string | null
+  status: number
+  replayed: boolean
+}
+
+export function readJson<T = any>(file: string): T {
+  return JSON.parse(readFileSync(file, 'utf8')) as T
+}
