@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process'
+import { spawn, type ChildProcess } from 'node:child_process'
 import { readFileSync, rmSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -17,22 +17,38 @@ export function fixturePath(name: string, ...rest: string[]): string {
   return path.join(repoRoot, 'fixtures', name, ...rest)
 }
 
-/** Runs Vitest on a fixture project in a child process, the way a user runs it. */
-export function runVitest(fixture: string, args: string[] = [], env: Record<string, string> = {}): Promise<VitestRun> {
-  const cwd = fixturePath(fixture)
+// Colour codes and inherited AWRR or Vitest worker variables would make the output depend on the
+// machine and on the Vitest run that spawns the fixture. FORCE_COLOR is removed, not emptied: an
+// empty FORCE_COLOR still forces colour (chalk, Node and the AWRR reporter all read it that way).
+function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
+  const { FORCE_COLOR: _forced, ...inherited } = process.env
+  return { ...inherited, NO_COLOR: '1', CI: 'true', AWRR_SEED: '', VITEST_POOL_ID: '', VITEST_WORKER_ID: '', ...env }
+}
+
+function collect(child: ChildProcess): Promise<VitestRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [vitestBin, 'run', ...args], {
-      cwd,
-      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '', CI: 'true', AWRR_SEED: '', VITEST_POOL_ID: '', VITEST_WORKER_ID: '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
     let stdout = ''
     let stderr = ''
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+    child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
     child.on('error', reject)
     child.on('close', (code) => resolve({ code, stdout, stderr, output: stdout + stderr }))
   })
+}
+
+/** Runs Vitest on a fixture project in a child process, the way a user runs it. */
+export function runVitest(fixture: string, args: string[] = [], env: Record<string, string> = {}): Promise<VitestRun> {
+  return collect(
+    spawn(process.execPath, [vitestBin, 'run', ...args], { cwd: fixturePath(fixture), env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] }),
+  )
+}
+
+/**
+ * Runs a command line exactly as printed (e.g. a replay command, `AWRR_SEED=7 npx vitest run ...`)
+ * through the shell, in the fixture's folder.
+ */
+export function runShellCommand(fixture: string, command: string, env: Record<string, string> = {}): Promise<VitestRun> {
+  return collect(spawn('/bin/sh', ['-c', command], { cwd: fixturePath(fixture), env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] }))
 }
 
 export function readReport(fixture: string, dir = '.awrr'): any {
