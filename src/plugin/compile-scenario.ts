@@ -97,8 +97,9 @@ export function compileScenario(input: CompileInput): CompiledModule {
 
   const { scenario, lineOf } = parsed
   const name = scenario.name ?? scenarioNameOf(input.file)
-  const expectPosition = scenario.expect ? lineOf(['expect']) : undefined
-  const common = { name, file: input.file, absoluteFile: input.absoluteFile, seed: scenario.seed, expectPosition }
+  // A failed expectation points at the strategy's own line under `expect:`.
+  const expectPositions = Object.fromEntries(Object.keys(scenario.expect ?? {}).map((strategy) => [strategy, lineOf(['expect', strategy])]))
+  const common = { name, file: input.file, absoluteFile: input.absoluteFile, seed: scenario.seed, expectPositions }
   let module: ScenarioModule
   let taskPosition: SourcePosition
   /** With `tasks:`, each task's test maps to its own entry, so `file.scenario.yaml:LINE` picks one. */

@@ -32,7 +32,7 @@ export type ScenarioModule =
       absoluteFile: string
       seed: number | undefined
       tasks: TaskSpec[]
-      expectPosition: SourcePosition | undefined
+      expectPositions: Record<string, SourcePosition>
     }
   | {
       kind: 'generate'
@@ -41,7 +41,7 @@ export type ScenarioModule =
       absoluteFile: string
       seed: number | undefined
       generate: GenerateSpec
-      expectPosition: SourcePosition | undefined
+      expectPositions: Record<string, SourcePosition>
     }
 
 declare module 'vitest' {
@@ -163,7 +163,7 @@ export function openScenarioSuite(module: ScenarioModule, importModule: ModuleIm
               `seed ${seed}, scenario ${module.file}, task ${task.id}, strategy ${strategyName} -- rerun:\n` +
               `  ${replayCommand(seed, module.file, strategyName, testName)}`,
             module.absoluteFile,
-            module.expectPosition,
+            module.expectPositions[strategyName],
           )
         }
       })
