@@ -10,11 +10,20 @@ import type { ExecutorOptions } from '../runtime/executor/run-task.ts'
 import type { RunConfig, StrategyModuleRef } from '../runtime/vitest/run-config.ts'
 import { compileScenario } from './compile-scenario.ts'
 
-export interface StrategyModuleOption {
-  name: string
-  /** Path to a module exporting a `RecoveryStrategy`, relative to the project root. */
-  module: string
-}
+export type StrategyModuleOption =
+  | {
+      name: string
+      /** Path to a module exporting a `RecoveryStrategy`, relative to the project root. */
+      module: string
+      /** Run the saga stack when a task gives up. @default the strategy's own choice */
+      saga?: boolean
+    }
+  | {
+      /** A variant of a built-in strategy under its own name, e.g. `{ name: 'B2-nosaga', strategy: 'B2', saga: false }`. */
+      name: string
+      strategy: string
+      saga?: boolean
+    }
 
 export interface AgentOption {
   /** Project name on the leaderboard, e.g. `shop-v1`. */
@@ -142,7 +151,11 @@ export function awrr(options: AwrrOptions = {}): Plugin {
     executor: resolved.executor,
     strategyModules: resolved.strategies
       .filter((strategy): strategy is StrategyModuleOption => typeof strategy !== 'string')
-      .map((strategy): StrategyModuleRef => ({ name: strategy.name, module: resolveInsideRoot(root, strategy.module, 'strategy') })),
+      .map((strategy): StrategyModuleRef => ({
+        name: strategy.name,
+        ...('module' in strategy ? { module: resolveInsideRoot(root, strategy.module, 'strategy') } : { base: strategy.strategy }),
+        ...(strategy.saga === undefined ? {} : { saga: strategy.saga }),
+      })),
     agentModules: resolved.agents.map((agent) => ({
       name: agent.name,
       module: resolveInsideRoot(root, agent.module, 'agent'),

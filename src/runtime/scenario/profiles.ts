@@ -1,3 +1,4 @@
+import type { DomainName } from './domains.ts'
 import type { FaultMode, FaultType, ProfileName, TemplateSpec } from './schema.ts'
 
 /**
@@ -112,12 +113,14 @@ export const separationTemplates: readonly FaultTemplate[] = [
  * suite measures SRR (what a failed task leaves behind) more than WCR. Made for `saga_payment`,
  * which has both compensable steps; `refund_flow` and `double_write` get the subset that fits.
  *
- * Weights sum to 1. Every template fires (prob 1) so that each task exercises its path. All but
- * `approve_down_refund_down` (0.04) can end consistent under a good saga: retries that reuse the
- * Idempotency-Key, compensation in reverse order, retried compensations, escalation without
- * further writes after an auth failure. That template is the deliberate exception: its refund
- * never succeeds, no strategy can restore the world, and a good saga escalates. It caps the
- * profile's reachable SRR slightly below 1, which keeps the ceiling honest.
+ * Weights sum to 1. Every template fires (prob 1) so that each task exercises its path. Every
+ * template can end consistent under a good saga: retries that reuse the Idempotency-Key,
+ * compensation in reverse order, retried compensations, escalation without further writes after
+ * an auth failure. A compensation that never recovers is deliberately not in this suite: no
+ * strategy can make that world consistent, so it would measure only the template's weight. It is
+ * the hand-written `scenarios/broken-unlock.scenario.yaml`, which must end `escalated` with
+ * `compensation_failed` and `consistent: false`. (An earlier version kept such a template at weight
+ * 0.04; B2's SRR was then 34/36 = 0.944, the two misses being exactly those tasks.)
  */
 export const sagaTemplates: readonly FaultTemplate[] = [
   // The charge went through but the answer was lost. Retrying with the same Idempotency-Key
@@ -170,16 +173,17 @@ export const sagaTemplates: readonly FaultTemplate[] = [
     afterSideEffect: true,
     compensationFaults: [{ tool: 'unlock_inventory', type: 'HTTP_500', mode: 'first_n', prob: 1, times: 1 }],
   },
-  // The unrecoverable one (see above): approval and refund both stay down. Escalate, do not loop.
+  // The approval stays down and the refund fails three times before it goes through: the saga's
+  // retries of a compensation (four attempts) have to be spent in full.
   {
-    name: 'approve_down_refund_down',
+    name: 'approve_down_refund_struggles',
     steps: ['update_record'],
     types: ['HTTP_500'],
     prob: 1,
     weight: 0.04,
     mode: 'persistent',
     afterSideEffect: true,
-    compensationFaults: [{ tool: 'refund_payment', type: 'HTTP_500', mode: 'persistent', prob: 1 }],
+    compensationFaults: [{ tool: 'refund_payment', type: 'HTTP_500', mode: 'first_n', times: 3, prob: 1 }],
   },
 ]
 
@@ -187,4 +191,51 @@ export const profileTemplates: Readonly<Record<ProfileName, readonly FaultTempla
   balanced: balancedTemplates,
   separation: separationTemplates,
   saga: sagaTemplates,
+}
+
+/**
+ * What each e-commerce tool a template names stands for in another domain, so one profile serves
+ * every domain: a fault meant for the payment hits the copay charge in healthcare and the asset
+ * upload in content publishing (the external write with a compensation there; content has no
+ * payment). Tools missing from a map (`commit`, `write_audit`, or a domain's own tools written in
+ * inline templates) keep their name.
+ */
+export const toolRoles: Readonly<Record<Exclude<DomainName, 'ecommerce'>, Readonly<Record<string, string>>>> = {
+  healthcare: {
+    get_record: 'find_patient',
+    auth_check: 'check_consent',
+    policy_check: 'check_consent',
+    lock_inventory: 'reserve_slot',
+    unlock_inventory: 'release_slot',
+    process_payment: 'charge_copay',
+    refund_payment: 'refund_copay',
+    update_record: 'confirm_appointment',
+    notify_user: 'notify_patient',
+  },
+  content: {
+    get_record: 'fetch_draft',
+    auth_check: 'moderation_check',
+    policy_check: 'moderation_check',
+    lock_inventory: 'upload_asset',
+    unlock_inventory: 'delete_asset',
+    process_payment: 'upload_asset',
+    refund_payment: 'delete_asset',
+    update_record: 'publish',
+    notify_user: 'notify_subscribers',
+  },
+}
+
+/** A domain's version of `templates`: the same faults, aimed at the domain's tools. */
+export function templatesForDomain(templates: readonly FaultTemplate[], domain: DomainName): readonly FaultTemplate[] {
+  if (domain === 'ecommerce') return templates
+  const roles = toolRoles[domain]
+  const toDomain = (tools: readonly string[]) => [...new Set(tools.map((tool) => roles[tool] ?? tool))]
+  return templates.map((template) => {
+    const mapped: FaultTemplate = { ...template, steps: toDomain(template.steps) }
+    if (template.prefer) mapped.prefer = toDomain(template.prefer)
+    if (template.compensationFaults) {
+      mapped.compensationFaults = template.compensationFaults.map((fault) => ({ ...fault, tool: roles[fault.tool] ?? fault.tool }))
+    }
+    return mapped
+  })
 }

@@ -6,7 +6,8 @@ import { diagnosisDriven } from './diagnosis-driven.ts'
 import { industryStandard } from './industry-standard.ts'
 import { memoryAugmented } from './memory-augmented.ts'
 import { oracle } from './oracle.ts'
-import type { RecoveryStrategy } from './recovery-strategy.ts'
+import type { InjectedFault } from '../faults/fault-plan.ts'
+import type { FailureContext, PrivilegedStrategy, RecoveryStrategy } from './recovery-strategy.ts'
 
 export const builtinStrategyNames = ['B0', 'B1', 'B2', 'STD', 'B3', 'B4', 'ORACLE'] as const
 
@@ -37,16 +38,32 @@ export async function resolveStrategy(
   if (builtin) return builtin(config)
   const ref = config.strategyModules.find((candidate) => candidate.name === name)
   if (!ref) throw new Error(`[awrr] Unknown strategy "${name}". Built-in strategies: ${Object.keys(builtinFactories).join(', ')}.`)
+  if ('base' in ref) {
+    const base = builtinFactories[ref.base]
+    if (!base) throw new Error(`[awrr] Strategy "${name}" is a variant of "${ref.base}", which is not a built-in strategy (${Object.keys(builtinFactories).join(', ')}).`)
+    const strategy = base(config)
+    return renamed(strategy, name, ref.saga, true)
+  }
   const loaded = (await importModule(pathToFileURL(ref.module).href)) as Record<string, unknown>
   const exported = loaded['default'] ?? loaded['strategy']
   const candidate = typeof exported === 'function' ? (exported as () => unknown)() : exported
   if (!isStrategy(candidate)) {
     throw new Error(`[awrr] Strategy module "${ref.module}" must export (as default or \`strategy\`) an object with a decide() method, or a function returning one.`)
   }
-  // Keep the user's object (a class instance keeps its methods); only the project name is ours.
+  // A user module never gets the ground truth, whatever it claims: only ORACLE reads it.
+  return renamed(candidate, name, ref.saga, false)
+}
+
+/** Keeps the strategy object (a class instance keeps its methods); only the name and saga are ours. */
+function renamed(candidate: RecoveryStrategy, name: string, saga: boolean | undefined, allowTruth: boolean): RecoveryStrategy {
+  const effectiveSaga = saga ?? candidate.saga
+  const privileged = candidate as Partial<PrivilegedStrategy>
   return {
     name,
-    ...(candidate.saga === undefined ? {} : { saga: candidate.saga }),
+    ...(effectiveSaga === undefined ? {} : { saga: effectiveSaga }),
+    ...(allowTruth && privileged.readsGroundTruth === true && privileged.decideWithTruth
+      ? { readsGroundTruth: true, decideWithTruth: (context: FailureContext, truth: InjectedFault | undefined) => privileged.decideWithTruth!(context, truth) }
+      : {}),
     decide: (context) => candidate.decide(context),
     onTaskEnd: (info) => candidate.onTaskEnd?.(info),
   }

@@ -1,11 +1,20 @@
 import type { ExecutorOptions } from '../executor/run-task.ts'
 
 /** A strategy loaded from the user's own module, which must export `default` or `strategy`. */
-export interface StrategyModuleRef {
+export type StrategyModuleRef = {
   name: string
-  /** Absolute path, resolved by the plugin from the project root. */
-  module: string
-}
+  /** Overrides whether the saga stack runs when a task gives up. */
+  saga?: boolean
+} & (
+  | {
+      /** Absolute path, resolved by the plugin from the project root. */
+      module: string
+    }
+  | {
+      /** A built-in strategy this one is a variant of. */
+      base: string
+    }
+)
 
 /** The user's agent module; the project of the same name runs it. */
 export interface AgentModuleRef {
