@@ -141,7 +141,7 @@ describe('parseScenarioSource: bad input', () => {
     expect(onlyIssue(yaml('workflow:', '  - tool: commit', 'faults:', '  - tool: commit', '    type: Timeout', '    prb: 0.5'))).toMatchObject({
       code: 'unknown_key',
       path: 'faults.0.prb',
-      expected: expect.stringContaining('one of id, step, tool, type, mode, prob'),
+      expected: expect.stringContaining('one of id, step, tool, target, type, mode, prob'),
       received: 'prb',
       line: 6,
       column: 5,
@@ -243,7 +243,7 @@ describe('parseScenarioSource: bad input', () => {
   })
 
   test('neither workflow nor generate', () => {
-    expect(onlyIssue(yaml('', 'name: nothing-to-run'))).toMatchObject({ code: 'custom', path: '', received: 'neither', line: 2, column: 1 })
+    expect(onlyIssue(yaml('', 'name: nothing-to-run'))).toMatchObject({ code: 'custom', path: '', received: 'none', line: 2, column: 1 })
   })
 
   test('alias bombs', () => {

@@ -1,4 +1,4 @@
-import { isAlias, isMap, isNode, isScalar, isSeq, LineCounter, parseDocument, visit, type Alias, type Document, type YAMLError } from 'yaml'
+import { isAlias, isMap, isNode, isScalar, isSeq, Lexer, LineCounter, parseDocument, visit, type Alias, type Document, type YAMLError } from 'yaml'
 import type { z } from 'zod'
 import { scenarioJsonSchema, type JsonSchema } from './json-schema.ts'
 import { isScenarioIssueCode, type ScenarioIssue, type ScenarioIssueCode } from './scenario-error.ts'
@@ -15,9 +15,15 @@ export interface ParseScenarioOptions {
    * @default 50
    */
   maxAliasCount?: number
+  /**
+   * How deep mappings and lists may nest. yaml composes recursively: a deeper file would exhaust the
+   * stack at a point that depends on the caller's stack depth, not on the file.
+   * @default 64
+   */
+  maxDepth?: number
 }
 export type ResolvedParseScenarioOptions = Required<ParseScenarioOptions>
-export const defaultParseScenarioOptions: ResolvedParseScenarioOptions = { maxBytes: 1024 * 1024, maxAliasCount: 50 }
+export const defaultParseScenarioOptions: ResolvedParseScenarioOptions = { maxBytes: 1024 * 1024, maxAliasCount: 50, maxDepth: 64 }
 
 /** Key path into a scenario file: `['faults', 0, 'prob']`. */
 export type ScenarioPath = readonly (string | number)[]
@@ -53,7 +59,7 @@ export function parseScenarioSource(
   file: string,
   options: ParseScenarioOptions = {},
 ): ParseScenarioResult {
-  const { maxBytes, maxAliasCount } = { ...defaultParseScenarioOptions, ...options }
+  const { maxBytes, maxAliasCount, maxDepth } = { ...defaultParseScenarioOptions, ...options }
   const size = typeof source === 'string' ? Buffer.byteLength(source) : source.byteLength
   if (size > maxBytes) {
     const message = `the file must be at most ${maxBytes} bytes (got ${size}); split it or raise maxBytes`
@@ -62,10 +68,20 @@ export function parseScenarioSource(
   const text = typeof source === 'string' ? source : decodeUtf8(source)
   if (typeof text !== 'string') return failed([text])
 
+  const tooDeep = firstTooDeep(text, maxDepth)
+  if (tooDeep !== undefined) {
+    const message = `mappings and lists nest more than maxDepth (${maxDepth}) levels deep here; flatten the data or raise maxDepth`
+    return failed([issue('nesting_limit', [], positionInText(text, tooDeep), `at most ${maxDepth} levels of nesting`, `more than ${maxDepth}`, message)])
+  }
+
   const lineCounter = new LineCounter()
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false })
+  // yaml's own duplicate-key check compares every key with every earlier one (quadratic in keys per
+  // mapping, minutes for a 1 MiB file); checkKeys does it in one pass.
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: false, prettyErrors: false, logLevel: 'error' })
   const src: Source = { text, doc, lineCounter }
-  if (doc.errors.length > 0) return failed(doc.errors.map((error) => yamlIssue(src, error)))
+  const syntaxIssues = withoutCascades(doc.errors).map((error) => yamlIssue(src, error))
+  const keyProblems = checkKeys(src)
+  if (syntaxIssues.length > 0 || keyProblems.length > 0) return failed([...syntaxIssues, ...keyProblems])
   if (doc.contents === null) {
     const received = text.trim() === '' ? 'an empty file' : 'only comments'
     return failed([issue('empty_file', [], { line: 1, column: 1 }, 'a mapping with `workflow:` or `generate:`', received)])
@@ -87,7 +103,13 @@ export function parseScenarioSource(
 }
 
 function failed(issues: ScenarioIssue[]): ParseScenarioResult {
-  return { ok: false, issues: issues.sort((a, b) => a.line - b.line || a.column - b.column) }
+  // zod can report one value twice (an unsafe integer is both too big and not an integer).
+  const seen = new Set<string>()
+  const unique = issues.filter((entry) => {
+    const key = JSON.stringify([entry.code, entry.path, entry.line, entry.column, entry.message])
+    return !seen.has(key) && !!seen.add(key)
+  })
+  return { ok: false, issues: unique.sort((a, b) => a.line - b.line || a.column - b.column) }
 }
 
 function issue(
@@ -136,14 +158,16 @@ function decodeUtf8(bytes: Uint8Array): string | ScenarioIssue {
   }
 }
 
+/** After a first error, yaml reports every later token it cannot place: one mistake, not many. */
+function withoutCascades(errors: readonly YAMLError[]): YAMLError[] {
+  return errors.filter((error, index) => index === 0 || error.code !== 'UNEXPECTED_TOKEN')
+}
+
 function yamlIssue(src: Source, error: YAMLError): ScenarioIssue {
-  const offset = error.pos[0]
+  // A missing closing quote or bracket is found at the end of the file; the fix is where it opens.
+  const offset = unclosedNodeEndingAt(src, error.pos[0]) ?? error.pos[0]
   const path = pathAt(src.doc.contents, offset)
   const position = positionAt(src, offset)
-  if (error.code === 'DUPLICATE_KEY') {
-    const key = String(path.at(-1) ?? '?')
-    return issue('duplicate_key', path, position, 'each key once per mapping', `"${key}" again`, `${subject(path)} is a duplicate key: each key may appear once per mapping`)
-  }
   const lineStart = src.text.lastIndexOf('\n', offset - 1) + 1
   const lineEnd = src.text.indexOf('\n', offset)
   const written =
@@ -155,9 +179,19 @@ function yamlIssue(src: Source, error: YAMLError): ScenarioIssue {
 }
 
 function aliasIssue(src: Source, maxAliasCount: number, error: unknown): ScenarioIssue {
+  // In document order an alias resolves to an anchor seen before it; one pass, where asking each
+  // alias to resolve itself walks the whole document per alias.
   const aliases: Alias[] = []
-  visit(src.doc, { Alias: (_, alias) => void aliases.push(alias) })
-  const unresolved = aliases.find((alias) => alias.resolve(src.doc) === undefined)
+  const anchors = new Set<string>()
+  let unresolved: Alias | undefined
+  visit(src.doc, (_, node) => {
+    if (isAlias(node)) {
+      aliases.push(node)
+      if (!anchors.has(node.source)) unresolved ??= node
+    } else if (isNode(node) && node.anchor) {
+      anchors.add(node.anchor)
+    }
+  })
   const alias = unresolved ?? aliases[0]
   // Without aliases the throw is not about this file's input: a bug worth seeing as is.
   if (alias === undefined) throw error
@@ -201,7 +235,17 @@ function schemaIssues(src: Source, zodIssue: z.core.$ZodIssue): ScenarioIssue[] 
       ? (codeOfZodIssue[zodIssue.code] ?? 'invalid_value')
       : 'missing_key'
   const schema = jsonSchemaAt(path)
-  const expected = typeof params['expected'] === 'string' ? params['expected'] : schema ? describeSchema(schema) : zodIssue.message
+  // zod bounds every integer by the safe range, which describeSchema leaves out as no bound a person set.
+  const bound = zodIssue.code === 'too_big' ? zodIssue.maximum : zodIssue.code === 'too_small' ? zodIssue.minimum : undefined
+  const unsafeInteger = Math.abs(Number(bound)) >= Number.MAX_SAFE_INTEGER
+  const expected =
+    typeof params['expected'] === 'string'
+      ? params['expected']
+      : schema
+        ? unsafeInteger && describeSchema(schema) === 'an integer'
+          ? `an integer between -${Number.MAX_SAFE_INTEGER} and ${Number.MAX_SAFE_INTEGER}`
+          : describeSchema(schema)
+        : zodIssue.message
   const received = typeof params['received'] === 'string' ? params['received'] : located.found ? writtenValue(src, located.node) : 'nothing'
   return [issue(code, path, positionOf(src, located, false), expected, received)]
 }
@@ -259,11 +303,147 @@ function pathAt(node: unknown, offset: number): (string | number)[] {
   return []
 }
 
-const keyText = (key: unknown) => String(isScalar(key) ? key.value : key)
+// As yaml's toJS turns a key into an object key: null becomes the empty string.
+const keyText = (key: unknown) => (isScalar(key) ? (key.value === null ? '' : String(key.value)) : String(key))
+
+/**
+ * Keys that would not survive as written: a repeated key (the last would silently win), `__proto__`
+ * (zod drops it, and as a record id it would reach Object.prototype), and null or collection keys
+ * (yaml turns them into strings nobody wrote).
+ */
+function checkKeys(src: Source): ScenarioIssue[] {
+  const issues: ScenarioIssue[] = []
+  // Recursion is bounded: firstTooDeep has capped the nesting before the document was built.
+  const walk = (node: unknown, path: (string | number)[]): void => {
+    if (isSeq(node)) node.items.forEach((item, index) => walk(item, [...path, index]))
+    if (!isMap(node)) return
+    const seen = new Set<string>()
+    for (const pair of node.items) {
+      const { key } = pair
+      const position = positionAt(src, isNode(key) ? (key.range?.[0] ?? 0) : (node.range?.[0] ?? 0))
+      if (!isScalar(key) || key.value === null || typeof key.value === 'object') {
+        const received = isMap(key) ? 'a mapping' : isSeq(key) ? 'a list' : isScalar(key) && key.value !== null ? writtenValue(src, key) : 'null'
+        const message = `${subject(path)} has a key that is ${received}; keys must be strings or numbers`
+        issues.push(issue('invalid_value', path, position, 'a key that is a string or a number', received, message))
+        continue
+      }
+      const text = keyText(key)
+      const keyPath = [...path, text]
+      if (text === '__proto__') {
+        const message = `${subject(keyPath)} cannot be used: __proto__ is not kept as a key by JavaScript objects`
+        issues.push(issue('invalid_value', keyPath, position, 'a key other than __proto__', text, message))
+      } else if (seen.has(text)) {
+        const message = `${subject(keyPath)} is a duplicate key: each key may appear once per mapping`
+        issues.push(issue('duplicate_key', keyPath, position, 'each key once per mapping', `"${text}" again`, message))
+      }
+      seen.add(text)
+      walk(pair.value, keyPath)
+    }
+  }
+  walk(src.doc.contents, [])
+  return issues
+}
+
+/** The start of the innermost quoted scalar or flow collection that ends at `offset` unclosed. */
+function unclosedNodeEndingAt(src: Source, offset: number): number | undefined {
+  const closers: Record<string, string> = { '"': '"', "'": "'", '[': ']', '{': '}' }
+  let start: number | undefined
+  visit(src.doc, (_, node) => {
+    if (!isNode(node) || !node.range || node.range[1] !== offset) return
+    const written = src.text.slice(node.range[0], node.range[1]).trimEnd()
+    const closer = closers[written[0] ?? '']
+    const closed = closer !== undefined && written.length > 1 && written.endsWith(closer)
+    if (closer !== undefined && !closed && (start === undefined || node.range[0] > start)) start = node.range[0]
+  })
+  return start
+}
+
+/** Line and column of an offset, for issues found before yaml has counted the lines. */
+function positionInText(text: string, offset: number): SourcePosition {
+  let line = 1
+  for (let index = text.indexOf('\n'); index !== -1 && index < offset; index = text.indexOf('\n', index + 1)) line++
+  return { line, column: offset - (text.lastIndexOf('\n', offset - 1) + 1) + 1 }
+}
+
+/**
+ * Offset of the first mapping or list that nests deeper than `maxDepth`, from yaml's lexer alone
+ * (linear, no recursion). Block collections open at a column: a `-`, a `?`, or a key followed by
+ * `:`; a later opener at a smaller column closes them. Flow collections open at `[` and `{`.
+ */
+function firstTooDeep(text: string, maxDepth: number): number | undefined {
+  const blocks: { column: number; list: boolean }[] = []
+  let flow = 0
+  let offset = 0
+  let column = 0
+  let scalarNext = false
+  /** Where the node being written on this line began: a key, if a `:` follows. */
+  let nodeStart: { offset: number; column: number } | undefined
+  const opens = (at: number, list: boolean): boolean => {
+    while (blocks.length > 0 && blocks.at(-1)!.column > at) blocks.pop()
+    let top = blocks.at(-1)
+    // `key:` then `- item` at the key's column, then `next:`: the key ends that list.
+    if (top?.column === at && top.list && !list) {
+      blocks.pop()
+      top = blocks.at(-1)
+    }
+    if (top?.column === at && top.list === list) return false
+    blocks.push({ column: at, list })
+    return blocks.length + flow > maxDepth
+  }
+  for (const token of new Lexer().lex(text)) {
+    // Control characters the lexer inserts are markers, not source text.
+    if (token === '\x02' || token === '\x18') continue
+    if (token === '\x1f') {
+      scalarNext = true
+      continue
+    }
+    const start = { offset, column }
+    offset += token.length
+    const newline = token.lastIndexOf('\n')
+    column = newline < 0 ? column + token.length : token.length - newline - 1
+    if (scalarNext) {
+      scalarNext = false
+      nodeStart ??= start
+      continue
+    }
+    switch (token) {
+      case '[':
+      case '{':
+        nodeStart ??= start
+        if (++flow + blocks.length > maxDepth) return start.offset
+        break
+      case ']':
+      case '}':
+        flow = Math.max(0, flow - 1)
+        break
+      case '-':
+      case '?':
+        if (flow > 0) break
+        if (opens(start.column, token === '-')) return start.offset
+        nodeStart = undefined
+        break
+      case ':': {
+        if (flow > 0) break
+        const key = nodeStart ?? start
+        if (opens(key.column, false)) return key.offset
+        nodeStart = undefined
+        break
+      }
+      case '---':
+        blocks.length = 0
+        nodeStart = undefined
+        break
+      default:
+        if (token[0] === '\n' || token[0] === '\r') nodeStart = undefined
+        else if ('"\'&!*'.includes(token[0] ?? ' ')) nodeStart ??= start
+    }
+  }
+  return undefined
+}
 
 function writtenValue(src: Source, node: unknown): string {
   if (isMap(node)) return 'a mapping'
-  if (isSeq(node)) return 'a list'
+  if (isSeq(node)) return node.items.length === 0 ? 'an empty list' : `a list of ${node.items.length} item${node.items.length === 1 ? '' : 's'}`
   if (!isNode(node) || !node.range) return 'nothing'
   return abbreviate(src.text.slice(node.range[0], node.range[1])) || 'nothing'
 }

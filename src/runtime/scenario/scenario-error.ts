@@ -11,6 +11,7 @@ export const scenarioIssueCodes = [
   'step_out_of_range',
   'missing_times',
   'alias_limit',
+  'nesting_limit',
   'file_too_large',
   'empty_file',
   'invalid_utf8',

@@ -201,33 +201,54 @@ export const templateSchema = z.strictObject({
   force_first_attempt: z.boolean().optional(),
 })
 
-export const generateSchema = z.strictObject({
-  tasks: z.int().min(1).max(1_000_000),
-  seed: z.int().optional(),
-  profile: z.enum(profileNames).optional(),
-  templates: z.array(templateSchema).min(1).optional(),
-  workflows: z
-    .array(z.enum(workflowNames))
-    .min(1)
-    .default([...domainWorkflows.ecommerce])
-    .describe("Narrows each domain to these workflows; a domain with none listed runs all of its own."),
-  domains: z
-    .union([z.array(z.enum(domainNames)).min(1), z.partialRecord(z.enum(domainNames), z.number().positive())])
-    .optional()
-    .describe('A list (mixed 40/30/30 as e-commerce/healthcare/content) or a mapping of weights; default: the domains of `workflows`.'),
-}).superRefine(
-  (spec, ctx) => {
-    if (spec.domains !== undefined && !Array.isArray(spec.domains) && Object.keys(spec.domains).length === 0) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['domains'],
-        message: 'domains needs at least one domain',
-        params: { code: 'custom', expected: `at least one of ${domainNames.join(', ')}`, received: 'an empty mapping' } satisfies IssueParams,
-      })
-    }
-  },
-  { when: whenParsed('domains') },
-)
+const domainWeight = z.number().positive().optional()
+
+export const generateSchema = z
+  .strictObject({
+    tasks: z.int().min(1).max(1_000_000),
+    seed: z.int().optional(),
+    profile: z.enum(profileNames).optional(),
+    templates: z.array(templateSchema).min(1).optional(),
+    workflows: z
+      .array(z.enum(workflowNames))
+      .min(1)
+      .default([...domainWorkflows.ecommerce])
+      .describe('Narrows each domain to these workflows; a domain with none listed runs all of its own.'),
+    domains: z
+      .array(z.enum(domainNames))
+      .min(1)
+      .optional()
+      .describe('Domains the tasks come from; default: those `mix` names, else those of `workflows`.'),
+    mix: z
+      .strictObject({ ecommerce: domainWeight, healthcare: domainWeight, content: domainWeight })
+      .optional()
+      .describe('Relative share of each domain; default 0.4 e-commerce, 0.3 healthcare, 0.3 content.'),
+  })
+  .superRefine(
+    (spec, ctx) => {
+      const weighted = Object.keys(spec.mix ?? {})
+      // An unknown key is reported already, and zod leaves the mapping empty without it.
+      const mixReported = ctx.issues.some((issue) => issue.path?.[0] === 'mix')
+      if (spec.mix !== undefined && weighted.length === 0 && !mixReported) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['mix'],
+          message: 'mix needs at least one domain',
+          params: { code: 'custom', expected: `a weight for at least one of ${domainNames.join(', ')}`, received: 'an empty mapping' } satisfies IssueParams,
+        })
+      }
+      for (const domain of weighted) {
+        if (spec.domains === undefined || spec.domains.includes(domain as (typeof domainNames)[number])) continue
+        ctx.addIssue({
+          code: 'custom',
+          path: ['mix', domain],
+          message: `${domain} is not one of the suite's domains`,
+          params: { code: 'custom', expected: `a domain listed in \`domains\` (${spec.domains.join(', ')})`, received: domain } satisfies IssueParams,
+        })
+      }
+    },
+    { when: whenParsed('domains', 'mix') },
+  )
 
 /** One task of a multi-task file (`tasks:`), e.g. one line of an imported prototype task set. */
 export const inlineTaskSchema = z.strictObject({
@@ -294,7 +315,7 @@ export const scenarioSchema = z
           code: 'custom',
           path: [key],
           message: `\`${key}\` belongs inside each task when the file has \`tasks:\``,
-          params: { code: 'custom', expected: `no top-level \`${key}\` beside \`tasks:\` (move it into each task)` } satisfies IssueParams,
+          params: { code: 'custom', expected: `inside each task, not at the top level beside \`tasks:\`` } satisfies IssueParams,
         })
       }
       const declared = Object.keys(scenario.tools ?? {})
@@ -345,11 +366,19 @@ export const scenarioSchema = z
       for (const [name, tool] of Object.entries(scenario.tools ?? {})) {
         if (tool.compensate !== undefined && !known(tool.compensate)) addUnknownTool(ctx, ['tools', name, 'compensate'], tool.compensate, declared)
       }
+    },
+    { when: whenParsed('workflow', 'tools') },
+  )
+  .superRefine(
+    (scenario, ctx) => {
+      const declared = Object.keys(scenario.tools ?? {})
       scenario.faults.forEach((fault, index) => {
-        if (fault.tool !== undefined && !known(fault.tool)) addUnknownTool(ctx, ['faults', index, 'tool'], fault.tool, declared)
+        if (fault.tool !== undefined && !isBuiltinTool(fault.tool) && !declared.includes(fault.tool)) {
+          addUnknownTool(ctx, ['faults', index, 'tool'], fault.tool, declared)
+        }
       })
     },
-    { when: whenParsed('workflow', 'tools', 'faults') },
+    { when: whenParsed('tools', 'faults') },
   )
   .superRefine(
     (scenario, ctx) => {

@@ -169,3 +169,17 @@ describe('builtinTools', () => {
     })
   })
 })
+
+describe('ids that name Object.prototype keys', () => {
+  it.each(["__proto__", "constructor", "toString"])('record_id %s is a bad request and pollutes nothing', (id) => {
+    const world = createWorld({ records: { REC1: { status: 'pending' } }, inventory: { widget: 3 } })
+    for (const tool of ['get_record', 'update_record'] as const) {
+      const answer = builtinTools[tool](world, { record_id: id, patch: { polluted: 'yes' } })
+      expect(answer.status).toBe(400)
+    }
+    expect(builtinTools.lock_inventory(world, { item_id: id, qty: 1 }).status).toBe(400)
+    expect(builtinTools.process_payment(world, { order_id: id, amount: 5 }).status).toBe(400)
+    expect(({} as Record<string, unknown>)['polluted']).toBeUndefined()
+    expect(Object.prototype).not.toHaveProperty('polluted')
+  })
+})

@@ -1,3 +1,5 @@
+import { contentTools } from './domains/content.ts'
+import { healthcareTools } from './domains/healthcare.ts'
 import type { BuiltinToolName } from './tool-specs.ts'
 import { appendAudit, type WorldState } from './world.ts'
 
@@ -18,9 +20,13 @@ const error = (status: number, code: string, message: string): ToolAnswer => ({
   body: { ok: false, error: { code, message } },
 })
 
+/** Ids index plain objects: names of Object.prototype's own keys would reach the prototype. */
+const prototypeKeys = new Set(['__proto__', 'constructor', 'prototype', 'hasOwnProperty', 'toString', 'valueOf'])
+
 const text = (args: Record<string, unknown>, key: string): string | undefined => {
-  const value = args[key]
-  return typeof value === 'string' ? value : typeof value === 'number' ? String(value) : undefined
+  const value = Object.hasOwn(args, key) ? args[key] : undefined
+  const found = typeof value === 'string' ? value : typeof value === 'number' ? String(value) : undefined
+  return found === undefined || prototypeKeys.has(found) ? undefined : found
 }
 const amountOf = (args: Record<string, unknown>, key: string): number | undefined => {
   const value = args[key]
@@ -150,4 +156,6 @@ export const builtinTools: Readonly<Record<Exclude<BuiltinToolName, 'rollback'>,
     appendAudit(world, 'write', 'refund_payment', { order_id: order, amount: payment.amount, payment_id: payment.id })
     return ok({ payment_id: payment.id, order_id: order, refunded: payment.amount })
   },
+  ...healthcareTools,
+  ...contentTools,
 }

@@ -1,0 +1,71 @@
+import { readdirSync, readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { describe, expect, test } from 'vitest'
+import { generatedBadScenarios } from '../../../fixtures/bad-scenarios/generated-cases.ts'
+import { parseScenarioSource } from './load-scenario.ts'
+import { scenarioIssueCodes } from './scenario-error.ts'
+
+/**
+ * The bad-input corpus: every file of `fixtures/bad-scenarios/` must be rejected with exactly the
+ * issues `expected.json` lists for it (code, key path, line, column), and quickly: a file that makes
+ * the loader hang or recurse until the stack runs out fails here by timeout or by a changed position.
+ */
+
+interface ExpectedIssue {
+  code: string
+  path: string
+  line: number
+  column: number
+}
+
+interface CorpusEntry {
+  file: string
+  why: string
+  generated?: boolean
+  issues: ExpectedIssue[]
+}
+
+const corpusDir = fileURLToPath(new URL('../../../fixtures/bad-scenarios/', import.meta.url))
+const manifest = JSON.parse(readFileSync(`${corpusDir}expected.json`, 'utf8')) as { files: CorpusEntry[] }
+
+function bytesOf(entry: CorpusEntry): Uint8Array {
+  if (!entry.generated) return readFileSync(`${corpusDir}${entry.file}`)
+  const build = generatedBadScenarios[entry.file]
+  if (!build) throw new Error(`expected.json lists ${entry.file} as generated, but generated-cases.ts cannot build it`)
+  return Buffer.from(build())
+}
+
+describe('the bad-scenario corpus', () => {
+  test('lists every file of the folder once, and has at least 50 of them', () => {
+    const onDisk = readdirSync(corpusDir).filter((name) => name.endsWith('.scenario.yaml')).sort()
+    const committed = manifest.files.filter((entry) => !entry.generated).map((entry) => entry.file)
+    expect(committed).toEqual(onDisk)
+    const generated = manifest.files.filter((entry) => entry.generated).map((entry) => entry.file)
+    expect(generated.sort()).toEqual(Object.keys(generatedBadScenarios).sort())
+    expect(new Set(manifest.files.map((entry) => entry.file)).size).toBe(manifest.files.length)
+    expect(manifest.files.length).toBeGreaterThanOrEqual(50)
+  })
+
+  test('exercises every issue code the loader has', () => {
+    const used = new Set(manifest.files.flatMap((entry) => entry.issues.map((issue) => issue.code)))
+    // missing_env comes from the plugin's compile step (the environment of the run), not from the file.
+    const notFromTheFile = new Set(['missing_env'])
+    expect([...scenarioIssueCodes].filter((code) => !used.has(code) && !notFromTheFile.has(code))).toEqual([])
+  })
+
+  // Generous: the slowest file parses in well under a second; a quadratic or exponential path takes minutes.
+  test.each(manifest.files.map((entry) => [entry.file, entry] as const))('%s', (file, entry) => {
+    const bytes = bytesOf(entry)
+    const result = parseScenarioSource(bytes, `fixtures/bad-scenarios/${file}`)
+    if (result.ok) throw new Error(`${file} was accepted; expected ${entry.issues.map((issue) => issue.code).join(', ')} (${entry.why})`)
+    expect(result.issues.map(({ code, path, line, column }) => ({ code, path, line, column }))).toEqual(entry.issues)
+
+    const lineCount = Buffer.from(bytes).toString('utf8').split('\n').length
+    for (const issue of result.issues) {
+      expect(issue.line).toBeLessThanOrEqual(lineCount)
+      expect(issue.message.length).toBeGreaterThan(0)
+      // A 20,000-character line is quoted, not copied, into the message.
+      expect(issue.received.length).toBeLessThanOrEqual(80)
+    }
+  }, 60_000)
+})
