@@ -48,6 +48,12 @@ export interface AwrrOptions {
   outputDir?: string
   /** Learning-curve batch size, in tasks. @default 10 */
   batchSize?: number
+  /**
+   * Run each scenario file in a fresh module graph. Off by default: AWRR's modules keep no state
+   * between files, and isolation multiplies start-up cost by the number of files.
+   * @default false
+   */
+  isolate?: boolean
   /** Executor limits: per-attempt deadline, budgets, loop guard, saga on or off. */
   executor?: ExecutorOptions
   /**
@@ -93,6 +99,7 @@ export const defaultAwrrOptions: ResolvedAwrrOptions = {
   batchSize: 10,
   executor: {},
   agents: [],
+  isolate: false,
   memory: 'fresh',
   thresholds: {},
   baseline: undefined,
@@ -177,6 +184,10 @@ export function awrr(options: AwrrOptions = {}): Plugin {
         test: {
           name,
           include: resolved.include,
+          // Scenario modules keep no state at module level that could leak between files (each
+          // file gets its own strategy instance and worlds), so re-importing MSW, zod and the
+          // runtime for every file, which costs more than running the tasks, buys nothing.
+          isolate: resolved.isolate,
           // An agent's own time limit must end its task before Vitest's test timeout would.
           ...(agentTimeouts.has(name) ? { testTimeout: agentTimeouts.get(name)! + 10_000 } : {}),
           provide: { 'awrr:strategy': name, 'awrr:config': runConfig() },

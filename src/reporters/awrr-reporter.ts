@@ -1,36 +1,79 @@
-import { resolve } from 'node:path'
+import { appendFile } from 'node:fs/promises'
+import { basename, dirname, relative, resolve } from 'node:path'
 import type { Reporter, TestModule, TestRunEndReason, Vitest } from 'vitest/node'
 import { collectTaskSummaries } from './collect.ts'
 import { shouldUseColor } from './color.ts'
-import { buildJsonReport, writeJsonReport } from './json-report.ts'
-import { renderLeaderboard } from './leaderboard.ts'
-import { computeStrategyMetrics, groupByStrategy } from './metrics.ts'
+import { isGateConfigError } from './gate-error.ts'
+import {
+  evaluateBaseline,
+  evaluateThresholds,
+  resolveThresholds,
+  validateTolerance,
+  type GateResult,
+  type Threshold,
+  type ThresholdOptions,
+  type ToleranceOptions,
+} from './gates.ts'
+import { buildJsonReport, defaultReference, readJsonReport, serializeJsonReport, withGates, writeFileAtomic } from './json-report.ts'
+import { renderStepSummary } from './markdown-report.ts'
+import { baselineOf, reportFileNames, reportFormats, writeReportFiles, type ReportFormat } from './report-files.ts'
+import { renderTerminalReport } from './terminal-report.ts'
 
 export interface AwrrReporterOptions {
-  /** Where `report.json` goes, relative to the Vitest root. */
+  /** Where the report files go, relative to the Vitest root. */
   outputDir: string
   /** Configured strategy order (the project names); others follow, sorted. */
   strategies: string[]
   /** The run's seed, printed and written to the report. */
   seed: number
   /**
-   * Colour the leaderboard.
+   * Colour the terminal output.
    * @default FORCE_COLOR / NO_COLOR, else whether Vitest's output stream is a TTY
    */
   color?: boolean
+  /** The strategy every other one is paired with. @default 'B2' */
+  reference?: string
+  /** Thresholds per strategy or `*`; `AWRR_GATES` in the environment replaces them. @default {} */
+  thresholds?: ThresholdOptions
+  /** A report to compare against, relative to the root; `AWRR_UPDATE_BASELINE=1` writes it. @default undefined */
+  baseline?: string | undefined
+  /** Allowed regression per metric against the baseline. @default {} (none) */
+  tolerance?: ToleranceOptions
+  /** Report files to write. @default ['json', 'markdown', 'csv', 'html'] */
+  reports?: readonly ReportFormat[]
+  /** Where `AWRR_GATES`, `AWRR_UPDATE_BASELINE` and `GITHUB_STEP_SUMMARY` are read. @default process.env */
+  env?: Readonly<Record<string, string | undefined>>
+}
+
+function isOn(value: string | undefined): boolean {
+  return value !== undefined && value !== '' && value !== '0' && value.toLowerCase() !== 'false'
 }
 
 /**
- * Prints the leaderboard and writes `report.json` at the end of a run. Thin on purpose:
- * collect -> compute -> render, all the work is in pure functions. Shard runs stay silent; the
- * `--merge-reports` run sees every task and reports once.
+ * Prints the report and writes the report files at the end of a run, then fails the run when a
+ * gate is missed. Thin on purpose: collect -> compute -> render, all the work is in pure
+ * functions. Shard runs stay silent; the `--merge-reports` run sees every task and reports once.
  */
 export class AwrrReporter implements Reporter {
   readonly #options: AwrrReporterOptions
+  readonly #env: Readonly<Record<string, string | undefined>>
+  readonly #thresholds: Threshold[]
+  readonly #tolerance: ToleranceOptions
+  readonly #reports: readonly ReportFormat[]
   #vitest: Vitest | undefined
 
+  /** @throws GateConfigError when a threshold, `AWRR_GATES` or a tolerance cannot be read. */
   constructor(options: AwrrReporterOptions) {
     this.#options = options
+    this.#env = options.env ?? process.env
+    this.#thresholds = resolveThresholds(options.thresholds ?? {}, this.#env)
+    this.#tolerance = validateTolerance(options.tolerance ?? {})
+    this.#reports = options.reports ?? reportFormats
+    for (const format of this.#reports) {
+      if (!reportFormats.includes(format)) {
+        throw new Error(`[awrr] Unknown report format "${String(format)}" in \`reports\`. Formats: ${reportFormats.join(', ')}.`)
+      }
+    }
   }
 
   onInit(vitest: Vitest): void {
@@ -43,6 +86,7 @@ export class AwrrReporter implements Reporter {
     reason: TestRunEndReason,
   ): Promise<void> {
     const vitest = this.#vitest
+    // A shard sees part of the tasks: gates and reports wait for `--merge-reports`.
     if (vitest === undefined || vitest.config.shard !== undefined) return
     // An interrupted run has only part of the tasks; keep the last complete report instead.
     if (reason === 'interrupted') return
@@ -50,20 +94,50 @@ export class AwrrReporter implements Reporter {
     const summaries = collectTaskSummaries(testModules)
     if (summaries.length === 0) return
 
+    const root = vitest.config.root
     const { seed, strategies } = this.#options
-    const rows = [...groupByStrategy(summaries, strategies)].map(([strategy, tasks]) => ({
-      strategy,
-      metrics: computeStrategyMetrics(tasks),
-    }))
+    const measured = buildJsonReport({ seed, strategies, summaries, reference: this.#options.reference ?? defaultReference })
+    const gates: GateResult[] = evaluateThresholds(this.#thresholds, measured)
+    const updateBaseline = isOn(this.#env['AWRR_UPDATE_BASELINE'])
+    const baselinePath = this.#options.baseline
+    const problems: string[] = []
+
+    if (baselinePath !== undefined && !updateBaseline) {
+      try {
+        const baseline = await readJsonReport(resolve(root, baselinePath))
+        gates.push(...evaluateBaseline(baseline, measured, this.#tolerance))
+      } catch (error) {
+        if (!isGateConfigError(error)) throw error
+        problems.push(`${error.message} Write one with AWRR_UPDATE_BASELINE=1, or remove the \`baseline\` option.`)
+      }
+    }
+    const report = withGates(measured, gates)
+
     const color = this.#options.color ?? defaultColor(vitest)
-    const distinctTasks = new Set(summaries.map((s) => `${s.scenario}\0${s.id}`)).size
-
     vitest.logger.log('')
-    vitest.logger.log(`AWRR leaderboard (seed ${seed}, ${distinctTasks} tasks)`)
-    vitest.logger.log(renderLeaderboard(rows, { color }))
+    vitest.logger.log(renderTerminalReport(report, { color, baselinePath }))
+    for (const problem of problems) vitest.logger.error(problem)
 
-    const report = buildJsonReport({ seed, strategies, summaries })
-    await writeJsonReport(resolve(vitest.config.root, this.#options.outputDir), report)
+    const outputDir = resolve(root, this.#options.outputDir)
+    await writeReportFiles(outputDir, report, this.#reports)
+    if (this.#reports.length > 0) {
+      const where = relative(root, outputDir) || '.'
+      vitest.logger.log(`Reports: ${this.#reports.map((format) => `${where}/${reportFileNames[format]}`).join(', ')}`)
+    }
+
+    const stepSummary = this.#env['GITHUB_STEP_SUMMARY']
+    if (stepSummary) await appendFile(stepSummary, renderStepSummary(report) + '\n', 'utf8')
+
+    if (updateBaseline) {
+      const target = resolve(root, baselinePath ?? `${this.#options.outputDir}/baseline.json`)
+      const written = await writeFileAtomic(dirname(target), basename(target), serializeJsonReport(baselineOf(report)))
+      vitest.logger.log(
+        `Baseline written to ${relative(root, written)}` +
+          (baselinePath === undefined ? `; set \`baseline: '${relative(root, written)}'\` in awrr() to gate on it.` : '.'),
+      )
+    }
+
+    if (problems.length > 0 || gates.some((gate) => !gate.pass)) process.exitCode = 1
   }
 }
 

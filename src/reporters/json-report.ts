@@ -1,25 +1,27 @@
 import { randomUUID } from 'node:crypto'
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { Outcome } from '../runtime/scenario/schema.ts'
 import type { DiagnosisRecord, TaskSummary } from '../runtime/executor/task-summary.ts'
-import { computeStrategyMetrics, groupByStrategy, isSrrEligible, type StrategyMetrics } from './metrics.ts'
+import type { Outcome } from '../runtime/scenario/schema.ts'
+import { GateConfigError } from './gate-error.ts'
+import type { GateResult } from './gates.ts'
+import { computeLearningCurve, type LearningCurve } from './learning-curve.ts'
+import { rateKeys, type RateKey } from './metric-catalog.ts'
+import { countStrategy, groupByStrategy, isSrrEligible, metricsFromCounts, type StrategyCounts, type StrategyMetrics } from './metrics.ts'
+import { comparePaired, type PairedComparison } from './paired-comparison.ts'
+import { passHatCurve, taskTrials, type PassHatPoint } from './pass-k.ts'
+import { computeRca, type ConfusionMatrix, type RcaScore, type StrategyRca } from './rca.ts'
+import { compareStrings } from './task-order.ts'
+import { wilsonInterval } from './wilson.ts'
 
-/** One checked threshold, as the gates report it (DESIGN.md, "Reports and gates"). */
-export interface JsonGateResult {
-  strategy: string
-  metric: string
-  /** Comparison, e.g. `>=`. */
-  op: string
-  value: number
-  /** `null` when the metric had no denominator. */
-  actual: number | null
-  pass: boolean
-}
+/** One checked gate, as `report.json` lists it. */
+export type JsonGateResult = GateResult
 
 export interface JsonTaskEntry {
   id: string
   scenario: string
+  /** Only in runs with repeats: which trial of the task this was. */
+  repeat?: number
   outcome: Outcome
   reason: string
   /** Same as `tool_calls`; kept under the prototype's name. */
@@ -34,18 +36,101 @@ export interface JsonTaskEntry {
   batch: number
 }
 
+/** A rate's 95% Wilson interval and the counts it is computed from. */
+export interface JsonInterval {
+  successes: number
+  trials: number
+  lower: number
+  upper: number
+}
+
+/** This strategy against the reference on the tasks both ran (see {@link PairedComparison}). */
+export interface JsonPairedComparison {
+  reference: string
+  pairs: number
+  both_completed: number
+  only_this: number
+  only_reference: number
+  neither_completed: number
+  /** WCR of this strategy minus WCR of the reference, on the pairs. */
+  difference: number
+  /** McNemar's exact two-sided p-value. */
+  p_value: number
+}
+
+export interface JsonPassHatK {
+  /** Trials every task had. */
+  trials: number
+  values: PassHatPoint[]
+}
+
+export interface JsonRcaScore {
+  records: number
+  layer_correct: number
+  action_correct: number
+  layer_acc: number | null
+  action_acc: number | null
+  layer_matrix: ConfusionMatrix
+  action_matrix: ConfusionMatrix
+}
+
+export interface JsonRca {
+  sources: string[]
+  /** Some diagnosis came from a diagnoser, an LLM or memory (not only rules). */
+  diagnosing: boolean
+  per_event: JsonRcaScore
+  first_error: JsonRcaScore
+}
+
+export interface JsonLearningBatch {
+  batch: number
+  tasks: number
+  tasks_with_errors: number
+  completed_with_errors: number
+  rr_task: number | null
+  cumulative_rr_task: number | null
+}
+
+export interface JsonLearningCurve {
+  threshold: number
+  first_batch_reaching: number | null
+  batches: JsonLearningBatch[]
+}
+
+/** Outcomes of one strategy on one scenario. */
+export interface JsonScenarioEntry {
+  scenario: string
+  tasks: number
+  completed: number
+  escalated: number
+  failed: number
+}
+
 export interface JsonStrategyReport {
   metrics: StrategyMetrics
+  /** 95% Wilson interval of each rate; `null` where the rate is. */
+  intervals: Record<RateKey, JsonInterval | null>
+  /** `null` for the reference itself, or when it did not run on the same tasks. */
+  paired: JsonPairedComparison | null
+  /** `null` without repeats. */
+  pass_hat_k: JsonPassHatK | null
+  /** `null` when no diagnosis was about an injected fault. */
+  rca: JsonRca | null
+  learning_curve: JsonLearningCurve
+  scenarios: JsonScenarioEntry[]
   tasks: JsonTaskEntry[]
 }
 
 /**
- * The machine-readable truth of a run. No timestamps, durations or absolute paths: two runs with
- * the same seed give byte-identical files, whatever the worker count or shard split.
+ * The machine-readable truth of a run, and the single input of every other rendering. No
+ * timestamps, durations or absolute paths: two runs with the same seed give byte-identical files,
+ * whatever the worker count or shard split.
  */
 export interface JsonReport {
   version: 1
   seed: number
+  /** The strategy the others are paired with. */
+  reference: string
   strategies: Record<string, JsonStrategyReport>
   gates: JsonGateResult[]
 }
@@ -55,6 +140,8 @@ export interface BuildJsonReportInput {
   /** Configured strategy order; strategies not listed follow, sorted by name. */
   strategies: readonly string[]
   summaries: readonly TaskSummary[]
+  /** Paired comparisons are against this strategy. @default 'B2' */
+  reference?: string
   /** @default [] */
   gates?: readonly JsonGateResult[]
 }
@@ -65,6 +152,7 @@ function taskEntry(summary: TaskSummary): JsonTaskEntry {
   return {
     id: summary.id,
     scenario: summary.scenario,
+    ...(summary.repeat === undefined ? {} : { repeat: summary.repeat }),
     outcome: summary.outcome,
     reason: summary.reason,
     attempts: summary.toolCalls,
@@ -87,45 +175,208 @@ function taskEntry(summary: TaskSummary): JsonTaskEntry {
   }
 }
 
+const rateCounts: Record<RateKey, (counts: StrategyCounts) => [successes: number, trials: number]> = {
+  wcr: (c) => [c.completed, c.tasks],
+  hir: (c) => [c.escalated, c.tasks],
+  rr_task: (c) => [c.completedWithErrors, c.tasksWithErrors],
+  rr_event: (c) => [c.recoveredEvents, c.errorEvents],
+  uar: (c) => [c.unsafeTasks, c.tasks],
+  srr: (c) => [c.srrConsistent, c.srrEligible],
+  rca_layer_acc: (c) => [c.rcaLayerCorrect, c.rcaRecords],
+  rca_action_acc: (c) => [c.rcaActionCorrect, c.rcaRecords],
+}
+
+function intervalsOf(counts: StrategyCounts): Record<RateKey, JsonInterval | null> {
+  const intervals = {} as Record<RateKey, JsonInterval | null>
+  for (const key of rateKeys) {
+    const [successes, trials] = rateCounts[key](counts)
+    // Counts a runtime got wrong (more recoveries than errors) must not take the report down.
+    const interval = successes <= trials ? wilsonInterval(successes, trials) : null
+    intervals[key] = interval && { successes, trials, lower: interval.lower, upper: interval.upper }
+  }
+  return intervals
+}
+
+function pairedEntry(paired: PairedComparison | null): JsonPairedComparison | null {
+  return (
+    paired && {
+      reference: paired.reference,
+      pairs: paired.pairs,
+      both_completed: paired.bothCompleted,
+      only_this: paired.onlyThis,
+      only_reference: paired.onlyReference,
+      neither_completed: paired.neitherCompleted,
+      difference: paired.difference,
+      p_value: paired.pValue,
+    }
+  )
+}
+
+function rcaScoreEntry(score: RcaScore): JsonRcaScore {
+  return {
+    records: score.records,
+    layer_correct: score.layerCorrect,
+    action_correct: score.actionCorrect,
+    layer_acc: score.layerAccuracy,
+    action_acc: score.actionAccuracy,
+    layer_matrix: score.layerMatrix,
+    action_matrix: score.actionMatrix,
+  }
+}
+
+function rcaEntry(rca: StrategyRca | null): JsonRca | null {
+  return (
+    rca && {
+      sources: rca.sources,
+      diagnosing: rca.diagnosing,
+      per_event: rcaScoreEntry(rca.perEvent),
+      first_error: rcaScoreEntry(rca.firstError),
+    }
+  )
+}
+
+function learningCurveEntry(curve: LearningCurve): JsonLearningCurve {
+  return {
+    threshold: curve.threshold,
+    first_batch_reaching: curve.firstBatchReaching,
+    batches: curve.batches.map((b) => ({
+      batch: b.batch,
+      tasks: b.tasks,
+      tasks_with_errors: b.tasksWithErrors,
+      completed_with_errors: b.completedWithErrors,
+      rr_task: b.rrTask,
+      cumulative_rr_task: b.cumulativeRrTask,
+    })),
+  }
+}
+
+function scenarioEntries(summaries: readonly TaskSummary[]): JsonScenarioEntry[] {
+  const byScenario = new Map<string, JsonScenarioEntry>()
+  for (const summary of summaries) {
+    let entry = byScenario.get(summary.scenario)
+    if (!entry) byScenario.set(summary.scenario, (entry = { scenario: summary.scenario, tasks: 0, completed: 0, escalated: 0, failed: 0 }))
+    entry.tasks++
+    entry[summary.outcome]++
+  }
+  return [...byScenario.values()].sort((a, b) => compareStrings(a.scenario, b.scenario))
+}
+
+/** Every number any report shows, computed once from the task summaries. Pure. */
 export function buildJsonReport(input: BuildJsonReportInput): JsonReport {
+  const reference = input.reference ?? defaultReference
+  const groups = groupByStrategy(input.summaries, input.strategies)
+  const referenceTasks = groups.get(reference)
   const strategies: Record<string, JsonStrategyReport> = {}
-  for (const [name, summaries] of groupByStrategy(input.summaries, input.strategies)) {
-    strategies[name] = { metrics: computeStrategyMetrics(summaries), tasks: summaries.map(taskEntry) }
+  for (const [name, summaries] of groups) {
+    const counts = countStrategy(summaries)
+    const passHat = passHatCurve(taskTrials(summaries))
+    strategies[name] = {
+      metrics: metricsFromCounts(counts),
+      intervals: intervalsOf(counts),
+      paired: name === reference || !referenceTasks ? null : pairedEntry(comparePaired(summaries, referenceTasks, reference)),
+      pass_hat_k: passHat.length === 0 ? null : { trials: passHat.length, values: passHat },
+      rca: rcaEntry(computeRca(summaries)),
+      learning_curve: learningCurveEntry(computeLearningCurve(summaries)),
+      scenarios: scenarioEntries(summaries),
+      tasks: summaries.map(taskEntry),
+    }
   }
   return {
     version: 1,
     seed: input.seed,
+    reference,
     strategies,
-    gates: (input.gates ?? []).map((g) => ({
-      strategy: g.strategy,
-      metric: g.metric,
-      op: g.op,
-      value: g.value,
-      actual: g.actual,
-      pass: g.pass,
-    })),
+    gates: (input.gates ?? []).map(gateEntry),
   }
 }
+
+function gateEntry(g: GateResult): GateResult {
+  return {
+    kind: g.kind,
+    strategy: g.strategy,
+    metric: g.metric,
+    op: g.op,
+    value: g.value,
+    actual: g.actual,
+    pass: g.pass,
+    ...(g.baseline === undefined ? {} : { baseline: g.baseline }),
+    ...(g.tolerance === undefined ? {} : { tolerance: g.tolerance }),
+  }
+}
+
+/** The same report with the gates replaced (gates are checked against the report's own metrics). */
+export function withGates(report: JsonReport, gates: readonly GateResult[]): JsonReport {
+  return { ...report, gates: gates.map(gateEntry) }
+}
+
+/** @default 'B2': the rule-based strategy every smarter one has to beat. */
+export const defaultReference = 'B2'
 
 export function serializeJsonReport(report: JsonReport): string {
   return `${JSON.stringify(report, null, 2)}\n`
 }
 
 /**
- * Writes `report.json` under `dir` (created if missing) through a temporary file and a rename, so
- * a reader never sees half a report and a killed run leaves the previous one intact.
+ * Writes `name` under `dir` (created if missing) through a temporary file and a rename, so a
+ * reader never sees half a report and a killed run leaves the previous one intact.
  * @returns the path written.
  */
-export async function writeJsonReport(dir: string, report: JsonReport): Promise<string> {
+export async function writeFileAtomic(dir: string, name: string, content: string): Promise<string> {
   await mkdir(dir, { recursive: true })
-  const target = join(dir, 'report.json')
-  const temporary = join(dir, `.report.json.${process.pid}.${randomUUID()}.tmp`)
+  const target = join(dir, name)
+  const temporary = join(dir, `.${name}.${process.pid}.${randomUUID()}.tmp`)
   try {
-    await writeFile(temporary, serializeJsonReport(report), 'utf8')
+    await writeFile(temporary, content, 'utf8')
     await rename(temporary, target)
   } catch (error: unknown) {
     await rm(temporary, { force: true })
     throw error
   }
   return target
+}
+
+/** Writes `report.json` under `dir`; see {@link writeFileAtomic}. */
+export function writeJsonReport(dir: string, report: JsonReport): Promise<string> {
+  return writeFileAtomic(dir, 'report.json', serializeJsonReport(report))
+}
+
+/**
+ * Reads a `report.json` written by this or an earlier run (a baseline, or `awrr compare`'s
+ * inputs). Checks the version and the parts the gates and the comparison read.
+ * @throws GateConfigError saying which file and what is wrong with it.
+ */
+export function parseJsonReport(text: string, source: string): JsonReport {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(text)
+  } catch (error) {
+    throw new GateConfigError(`[awrr] ${source} is not JSON (${error instanceof Error ? error.message : String(error)}). Expected an AWRR report.json.`)
+  }
+  const report = parsed as Partial<JsonReport> | null
+  if (typeof report !== 'object' || report === null || report.version !== 1) {
+    throw new GateConfigError(
+      `[awrr] ${source} is not an AWRR report of version 1 (got version ${JSON.stringify(report?.version)}). Write a fresh one with AWRR_UPDATE_BASELINE=1.`,
+    )
+  }
+  if (typeof report.strategies !== 'object' || report.strategies === null) {
+    throw new GateConfigError(`[awrr] ${source} has no "strategies" object.`)
+  }
+  for (const [name, entry] of Object.entries(report.strategies)) {
+    if (typeof entry?.metrics !== 'object' || entry.metrics === null) {
+      throw new GateConfigError(`[awrr] ${source}: strategies.${name} has no "metrics" object.`)
+    }
+  }
+  return report as JsonReport
+}
+
+/** Reads and checks a report file; see {@link parseJsonReport}. */
+export async function readJsonReport(file: string): Promise<JsonReport> {
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    throw new GateConfigError(`[awrr] Cannot read report "${file}" (${code ?? String(error)}).`)
+  }
+  return parseJsonReport(text, file)
 }

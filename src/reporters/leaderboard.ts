@@ -1,5 +1,7 @@
-import { stripVTControlCharacters } from 'node:util'
 import { Chalk } from 'chalk'
+import { escapeMarkdownCell } from './markdown-escape.ts'
+import { formatMetric, metricInfo, type MetricKey } from './metric-catalog.ts'
+import { padVisibleEnd as padEnd, padVisibleStart as padStart, visibleWidth } from './text-table.ts'
 import type { StrategyMetrics } from './metrics.ts'
 
 export interface LeaderboardRow {
@@ -33,25 +35,20 @@ interface Column {
   header: string
   value: (metrics: StrategyMetrics) => number | null
   better: 'higher' | 'lower'
-  digits: number
+  key: MetricKey
 }
 
-const columns: readonly Column[] = [
-  { header: 'WCR', value: (m) => m.wcr, better: 'higher', digits: 3 },
-  { header: 'RR_task', value: (m) => m.rr_task, better: 'higher', digits: 3 },
-  { header: 'RR_event', value: (m) => m.rr_event, better: 'higher', digits: 3 },
-  { header: 'MTTR ms', value: (m) => m.mttr_ms, better: 'lower', digits: 0 },
-  { header: 'RCO', value: (m) => m.rco, better: 'lower', digits: 3 },
-  { header: 'CPS', value: (m) => m.cps, better: 'lower', digits: 2 },
-  { header: 'HIR', value: (m) => m.hir, better: 'lower', digits: 3 },
-  { header: 'UAR', value: (m) => m.uar, better: 'lower', digits: 3 },
-  { header: 'SRR', value: (m) => m.srr, better: 'higher', digits: 3 },
-  { header: 'Diag calls', value: (m) => m.diagnoser_calls, better: 'lower', digits: 0 },
-]
+/** The leaderboard's columns, in DESIGN.md's order; digits and direction come from the catalog. */
+export const leaderboardMetrics: readonly MetricKey[] = ['wcr', 'rr_task', 'rr_event', 'mttr_ms', 'rco', 'cps', 'hir', 'uar', 'srr', 'diagnoser_calls']
+
+const columns: readonly Column[] = leaderboardMetrics.map((key) => {
+  const info = metricInfo(key)
+  return { header: info.label, value: (m) => m[key], better: info.better ?? 'higher', key }
+})
 
 const higherIsBetter = columns.filter((c) => c.better === 'higher').map((c) => c.header)
 
-interface Cell {
+export interface LeaderboardCell {
   text: string
   best: boolean
 }
@@ -61,12 +58,12 @@ interface Cell {
  * that print the same are marked together; a column is left unmarked when fewer than two ranked
  * strategies have a value or when they all tie, because a mark would say nothing.
  */
-function buildCells(rows: readonly LeaderboardRow[], reference: readonly string[]): Cell[][] {
-  const cells: Cell[][] = rows.map(() => [])
+export function leaderboardCells(rows: readonly LeaderboardRow[], reference: readonly string[]): LeaderboardCell[][] {
+  const cells: LeaderboardCell[][] = rows.map(() => [])
   for (const column of columns) {
     const shown = rows.map((row) => {
       const value = column.value(row.metrics)
-      return value === null ? null : Number(value.toFixed(column.digits))
+      return value === null ? null : Number(formatMetric(column.key, value))
     })
     const ranked = shown.filter((value, i): value is number => value !== null && !reference.includes(rows[i]!.strategy))
     const best = column.better === 'higher' ? Math.max(...ranked) : Math.min(...ranked)
@@ -74,7 +71,7 @@ function buildCells(rows: readonly LeaderboardRow[], reference: readonly string[
     const marking = ranked.length >= 2 && best !== worst
     shown.forEach((value, i) => {
       cells[i]!.push({
-        text: value === null ? '-' : value.toFixed(column.digits),
+        text: value === null ? '-' : formatMetric(column.key, value),
         best: marking && value === best && !reference.includes(rows[i]!.strategy),
       })
     })
@@ -82,16 +79,9 @@ function buildCells(rows: readonly LeaderboardRow[], reference: readonly string[
   return cells
 }
 
-function visibleWidth(text: string): number {
-  return stripVTControlCharacters(text).length
-}
-
-function padEnd(text: string, width: number): string {
-  return text + ' '.repeat(Math.max(0, width - visibleWidth(text)))
-}
-
-function padStart(text: string, width: number): string {
-  return ' '.repeat(Math.max(0, width - visibleWidth(text))) + text
+function legendLines(legend: string, note: string, width: number): string[] {
+  if (note === '' || legend.length + note.length <= width) return [legend + note]
+  return [legend, note.replace(/^; /, '')]
 }
 
 /**
@@ -102,7 +92,7 @@ function padStart(text: string, width: number): string {
 export function renderLeaderboard(rows: readonly LeaderboardRow[], options: LeaderboardOptions = {}): string {
   const resolved: ResolvedLeaderboardOptions = { ...defaultLeaderboardOptions, ...options }
   const chalk = new Chalk({ level: resolved.color ? 1 : 0 })
-  const cells = buildCells(rows, resolved.reference)
+  const cells = leaderboardCells(rows, resolved.reference)
 
   // Without colour every number carries a one-character mark slot; headers get one too so they
   // line up with the digits rather than with the marks.
@@ -131,12 +121,9 @@ export function renderLeaderboard(rows: readonly LeaderboardRow[], options: Lead
     renderLine(header, (text) => chalk.bold(text)),
     renderLine(widths.map((w) => '-'.repeat(w))),
     ...body.map((line) => renderLine(line)),
-    chalk.dim(`${legend} (higher is better for ${higherIsBetter.join(', ')}; lower for the rest)${referenceNote}`),
+    // The note goes on a line of its own rather than past the table's right edge.
+    ...legendLines(`${legend} (higher is better for ${higherIsBetter.join(', ')}; lower for the rest)`, referenceNote, 100).map((line) => chalk.dim(line)),
   ].join('\n')
-}
-
-function escapeMarkdownCell(text: string): string {
-  return text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|')
 }
 
 /** The same numbers and marks as {@link renderLeaderboard}, as a GitHub-flavoured Markdown table. */
@@ -145,7 +132,7 @@ export function renderLeaderboardMarkdown(
   options: Omit<LeaderboardOptions, 'color'> = {},
 ): string {
   const resolved: ResolvedLeaderboardOptions = { ...defaultLeaderboardOptions, ...options, color: false }
-  const cells = buildCells(rows, resolved.reference)
+  const cells = leaderboardCells(rows, resolved.reference)
   const line = (values: readonly string[]) => `| ${values.join(' | ')} |`
   return [
     line(['Strategy', ...columns.map((c) => c.header)]),

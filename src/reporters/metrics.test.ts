@@ -83,7 +83,22 @@ describe('computeStrategyMetrics', () => {
       memory_hits: 3,
       rca_layer_acc: 2 / 3, // B#0 right, B#1 wrong, C#0 right; C#1 has no ground truth
       rca_action_acc: 1 / 3, // only B#0
+      pass_k: null, // every task ran once
     })
+  })
+
+  it('computes pass^k over repeated trials, with k the trials every task had', () => {
+    const trial = (id: string, repeat: number, completed: boolean) =>
+      makeSummary({ id, repeat, ...(completed ? {} : { outcome: 'failed' as const, reason: 'retries_exhausted' }) })
+    // A: 2 of 3 trials complete, B: 3 of 3. pass^3 = (C(2,3)/C(3,3) + 1) / 2 = 0.5.
+    const trials = [trial('A', 0, true), trial('A', 1, false), trial('A', 2, true), trial('B', 0, true), trial('B', 1, true), trial('B', 2, true)]
+    const metrics = computeStrategyMetrics(trials)
+    expect(metrics.pass_k).toBe(0.5)
+    expect(metrics.wcr).toBe(5 / 6) // pass^1, over trials
+    expect(countStrategy(trials)).toMatchObject({ tasks: 6, distinctTasks: 2, trials: 3 })
+    // A task with fewer trials lowers k for everyone: pass^2 = (C(2,2)/C(3,2) + 1 + 0) / 3.
+    const uneven = computeStrategyMetrics([...trials, trial('C', 0, false), trial('C', 1, false)])
+    expect(uneven.pass_k).toBeCloseTo((1 / 3 + 1 + 0) / 3, 12)
   })
 
   it('gives null, not 0 or NaN, for every rate of an empty strategy', () => {
@@ -103,6 +118,7 @@ describe('computeStrategyMetrics', () => {
       memory_hits: 0,
       rca_layer_acc: null,
       rca_action_acc: null,
+      pass_k: null,
     })
   })
 

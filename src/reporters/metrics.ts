@@ -1,4 +1,5 @@
 import type { TaskSummary } from '../runtime/executor/task-summary.ts'
+import { commonTrials, passHatKTerms, taskTrials } from './pass-k.ts'
 import { compareStrings, compareTaskSummaries } from './task-order.ts'
 
 /**
@@ -36,6 +37,8 @@ export interface StrategyMetrics {
   rca_layer_acc: number | null
   /** correct action / diagnosis records whose ground truth is an injected fault */
   rca_action_acc: number | null
+  /** pass^k with k the trials every task had (tau-bench); `null` without repeats (k < 2) */
+  pass_k: number | null
 }
 
 /**
@@ -62,6 +65,12 @@ export interface StrategyCounts {
   rcaRecords: number
   rcaLayerCorrect: number
   rcaActionCorrect: number
+  /** Distinct tasks (scenario and id); fewer than `tasks` when tasks were repeated. */
+  distinctTasks: number
+  /** Trials every task had: the k of `pass_k`. */
+  trials: number
+  /** Sum over distinct tasks of C(c, k) / C(n, k), k = `trials`. */
+  passKSum: number
 }
 
 /** A task counts for SRR when it started side effects and did not complete. */
@@ -90,6 +99,9 @@ export function countStrategy(summaries: readonly TaskSummary[]): StrategyCounts
     rcaRecords: 0,
     rcaLayerCorrect: 0,
     rcaActionCorrect: 0,
+    distinctTasks: 0,
+    trials: 0,
+    passKSum: 0,
   }
   const recoveryMs: number[] = []
 
@@ -126,6 +138,11 @@ export function countStrategy(summaries: readonly TaskSummary[]): StrategyCounts
   // bit-identical whatever order workers or shards reported the tasks in.
   recoveryMs.sort((a, b) => a - b)
   for (const ms of recoveryMs) counts.recoveryMsTotal += ms
+
+  const tasks = taskTrials(summaries)
+  counts.distinctTasks = tasks.length
+  counts.trials = commonTrials(tasks)
+  if (counts.trials >= 1) for (const term of passHatKTerms(tasks, counts.trials)) counts.passKSum += term
   return counts
 }
 
@@ -150,6 +167,7 @@ export function metricsFromCounts(counts: StrategyCounts): StrategyMetrics {
     memory_hits: counts.memoryHits,
     rca_layer_acc: ratio(counts.rcaLayerCorrect, counts.rcaRecords),
     rca_action_acc: ratio(counts.rcaActionCorrect, counts.rcaRecords),
+    pass_k: counts.trials >= 2 ? ratio(counts.passKSum, counts.distinctTasks) : null,
   }
 }
 

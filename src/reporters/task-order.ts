@@ -8,12 +8,13 @@ export function compareStrings(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0
 }
 
-/** Deterministic task order used by every report: scenario, then position, then id. */
+/** Deterministic task order used by every report: scenario, then position, then id, then repetition. */
 export function compareTaskSummaries(a: TaskSummary, b: TaskSummary): number {
   return (
     compareStrings(a.scenario, b.scenario) ||
     a.index - b.index ||
     compareStrings(a.id, b.id) ||
-    compareStrings(a.file, b.file)
+    compareStrings(a.file, b.file) ||
+    (a.repeat ?? 0) - (b.repeat ?? 0)
   )
 }

@@ -48,3 +48,65 @@ export function fakeTestModule(metas: readonly TaskMeta[]): TestModule {
     },
   } as unknown as TestModule
 }
+
+const layerCycle = ['transient', 'persistent', 'semantic', 'cascade'] as const
+const actionFor = { transient: 'retry', persistent: 'escalate', semantic: 'escalate', cascade: 'rollback' } as const
+
+/**
+ * A run of `tasks` tasks under each strategy, varied on purpose (errors, escalations, diagnoses
+ * from memory, several batches), the same every time; strategy and scenario names are the caller's.
+ */
+export function makeRun(options: { strategies?: string[]; scenario?: string; tasks?: number; repeats?: number } = {}): TaskSummary[] {
+  const strategies = options.strategies ?? ['B0', 'B2', 'B4']
+  const count = options.tasks ?? 24
+  const repeats = options.repeats ?? 1
+  const summaries: TaskSummary[] = []
+  strategies.forEach((strategy, s) => {
+    for (let index = 0; index < count; index++) {
+      for (let repeat = 0; repeat < repeats; repeat++) {
+        // A fixed pseudo-random pattern per (strategy, task, repeat): later strategies do better.
+        const draw = ((index * 7919 + s * 104729 + repeat * 1299709) % 97) / 97
+        const hadError = index % 3 !== 0
+        const completed = !hadError || draw < 0.3 + 0.25 * s
+        const escalated = !completed && draw > 0.85
+        const layer = layerCycle[index % 4]!
+        const diagnosesRight = draw < 0.5 + 0.2 * s
+        summaries.push(
+          makeSummary({
+            strategy,
+            scenario: options.scenario ?? 'suite',
+            id: `T${String(index).padStart(3, '0')}`,
+            index,
+            batch: Math.floor(index / 6),
+            ...(repeats > 1 ? { repeat } : {}),
+            outcome: completed ? 'completed' : escalated ? 'escalated' : 'failed',
+            reason: completed ? 'success' : escalated ? 'auth_denied' : 'retries_exhausted',
+            toolCalls: 5 + (hadError ? 1 + (index % 3) + s : 0),
+            errorEvents: hadError ? 1 + (index % 2) : 0,
+            recoveredEvents: hadError && completed ? 1 : 0,
+            recoveryMsTotal: hadError && completed ? 100 + 37 * (index % 5) + s : 0,
+            unsafeAction: s === 0 && index % 11 === 5,
+            consistent: completed || draw < 0.7,
+            diagnoserCalls: s === 2 && hadError ? 1 : 0,
+            memoryHits: s === 2 && hadError && index > 12 ? 1 : 0,
+            diagnoses: hadError
+              ? [
+                  {
+                    step: 2,
+                    attempt: 0,
+                    layer_true: layer,
+                    action_true: actionFor[layer],
+                    layer_pred: diagnosesRight ? layer : s === 0 ? 'unknown' : 'transient',
+                    action_pred: diagnosesRight ? actionFor[layer] : 'retry',
+                    source: s === 2 ? (index > 12 ? 'memory' : 'diagnoser') : 'rule',
+                    event: 0,
+                  },
+                ]
+              : [],
+          }),
+        )
+      }
+    }
+  })
+  return summaries
+}

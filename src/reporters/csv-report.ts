@@ -1,0 +1,48 @@
+import type { JsonReport, JsonStrategyReport } from './json-report.ts'
+import { metricCatalog, rateKeys, type RateKey } from './metric-catalog.ts'
+
+/** RFC 4180: quote a field holding a comma, a quote or a line break; double the quotes inside. */
+export function csvField(value: string | number | null): string {
+  if (value === null) return ''
+  const text = String(value)
+  return /[",\r\n]/.test(text) || text.trim() !== text ? `"${text.replaceAll('"', '""')}"` : text
+}
+
+interface CsvColumn {
+  header: string
+  value: (name: string, entry: JsonStrategyReport) => string | number | null
+}
+
+const isRate = (key: string): key is RateKey => (rateKeys as readonly string[]).includes(key)
+
+const columns: readonly CsvColumn[] = [
+  { header: 'strategy', value: (name) => name },
+  ...metricCatalog.flatMap((info): CsvColumn[] => {
+    const metric: CsvColumn = { header: info.key, value: (_, entry) => entry.metrics[info.key] }
+    if (!isRate(info.key)) return [metric]
+    const key = info.key
+    return [
+      metric,
+      { header: `${key}_lower`, value: (_, entry) => entry.intervals[key]?.lower ?? null },
+      { header: `${key}_upper`, value: (_, entry) => entry.intervals[key]?.upper ?? null },
+    ]
+  }),
+  { header: 'pass_k_trials', value: (_, entry) => entry.pass_hat_k?.trials ?? null },
+  { header: 'paired_reference', value: (_, entry) => entry.paired?.reference ?? null },
+  { header: 'paired_tasks', value: (_, entry) => entry.paired?.pairs ?? null },
+  { header: 'wcr_difference', value: (_, entry) => entry.paired?.difference ?? null },
+  { header: 'mcnemar_p', value: (_, entry) => entry.paired?.p_value ?? null },
+  { header: 'first_batch_reaching', value: (_, entry) => entry.learning_curve.first_batch_reaching },
+]
+
+/**
+ * `report.csv`: one row per strategy, every metric at full precision (rounding is for people, a
+ * spreadsheet can round), each rate followed by its 95% Wilson bounds. Empty field = not measured.
+ */
+export function renderCsvReport(report: JsonReport): string {
+  const lines = [columns.map((column) => column.header).join(',')]
+  for (const [name, entry] of Object.entries(report.strategies)) {
+    lines.push(columns.map((column) => csvField(column.value(name, entry))).join(','))
+  }
+  return lines.join('\r\n') + '\r\n'
+}

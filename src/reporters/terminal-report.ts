@@ -1,0 +1,143 @@
+import { Chalk, type ChalkInstance } from 'chalk'
+import { describeActual, describeRequirement } from './gates.ts'
+import type { JsonGateResult, JsonReport, JsonRca } from './json-report.ts'
+import { renderSparkline } from './learning-curve.ts'
+import { renderLeaderboard } from './leaderboard.ts'
+import { formatMetric, formatPValue, formatSigned } from './metric-catalog.ts'
+import {
+  diagnosingStrategies,
+  distinctTaskCount,
+  leaderboardRows,
+  pairedStrategies,
+  shortLabels,
+  strategiesWithCurves,
+  strategiesWithRepeats,
+} from './report-view.ts'
+import { alignColumns, sideBySide, wrapItems } from './text-table.ts'
+
+export interface TerminalReportOptions {
+  /** @default false */
+  color?: boolean
+  /** Wrap and place blocks within this many columns. @default 100 */
+  width?: number
+  /** Strategies shown but not ranked in the leaderboard. @default ['ORACLE'] */
+  unranked?: readonly string[]
+  /** Shown next to the baseline gates' count. @default undefined */
+  baselinePath?: string | undefined
+}
+
+export type ResolvedTerminalReportOptions = Required<TerminalReportOptions>
+
+export const defaultTerminalReportOptions: ResolvedTerminalReportOptions = {
+  color: false,
+  width: 100,
+  unranked: ['ORACLE'],
+  baselinePath: undefined,
+}
+
+function rcaBlock(name: string, rca: JsonRca): string[] {
+  const { per_event: perEvent, first_error: firstError, sources } = rca
+  const matrix = perEvent.layer_matrix
+  const rows = [
+    ['truth\\pred', ...matrix.columns.map((label) => shortLabels[label] ?? label)],
+    ...matrix.rows.map((label, r) => [label, ...matrix.counts[r]!.map(String)]),
+  ]
+  return [
+    `${name} (${sources.join(', ')}; ${perEvent.records} fault events)`,
+    `layer acc ${formatMetric('rca_layer_acc', perEvent.layer_acc)}, first error ${formatMetric('rca_layer_acc', firstError.layer_acc)}`,
+    `action acc ${formatMetric('rca_action_acc', perEvent.action_acc)}, first error ${formatMetric('rca_action_acc', firstError.action_acc)}`,
+    ...alignColumns(rows),
+  ]
+}
+
+function gateLines(gates: readonly JsonGateResult[], report: JsonReport, chalk: ChalkInstance, baselinePath: string | undefined): string[] {
+  const thresholds = gates.filter((gate) => gate.kind === 'threshold')
+  const baseline = gates.filter((gate) => gate.kind === 'baseline')
+  const failedBaseline = baseline.filter((gate) => !gate.pass)
+  // Every threshold is listed; of the baseline gates (one per strategy and metric) only misses.
+  const listed = [...thresholds, ...failedBaseline]
+  const met = gates.filter((gate) => gate.pass).length
+  const heading = met === gates.length ? `Gates: all ${gates.length} met` : `Gates: ${gates.length - met} of ${gates.length} missed`
+  const rows = listed.map((gate) => [
+    gate.pass ? 'pass' : 'FAIL',
+    gate.strategy,
+    gate.metric,
+    `required ${describeRequirement(gate)}`,
+    `actual ${describeActual(gate, report)}`,
+  ])
+  const lines = alignColumns(rows, 5).map((line, i) => `  ${listed[i]!.pass ? chalk.green(line) : chalk.red.bold(line)}`)
+  if (baseline.length > 0) {
+    const where = baselinePath ? ` ${baselinePath}` : ''
+    lines.push(`  baseline${where}: ${baseline.length - failedBaseline.length} of ${baseline.length} metrics within tolerance`)
+  }
+  return [met === gates.length ? chalk.green(heading) : chalk.red.bold(heading), ...lines]
+}
+
+/**
+ * What a person reads at the end of a run, on one screen: the leaderboard, paired differences
+ * against the reference, pass^k, the RCA matrix of each diagnosing strategy, learning curves and
+ * gate results. Every number comes from the report, formatted as every other rendering does.
+ */
+export function renderTerminalReport(report: JsonReport, options: TerminalReportOptions = {}): string {
+  const resolved: ResolvedTerminalReportOptions = { ...defaultTerminalReportOptions, ...options }
+  const chalk = new Chalk({ level: resolved.color ? 1 : 0 })
+  const strategyCount = Object.keys(report.strategies).length
+  const sections: string[][] = []
+
+  sections.push([
+    chalk.bold(`AWRR leaderboard (seed ${report.seed}, ${distinctTaskCount(report)} tasks, ${strategyCount} ${strategyCount === 1 ? 'strategy' : 'strategies'})`),
+    renderLeaderboard(leaderboardRows(report), { color: resolved.color, reference: resolved.unranked }),
+  ])
+
+  const paired = pairedStrategies(report)
+  if (paired.length > 0) {
+    sections.push([
+      chalk.bold(`Paired with ${report.reference} on the same tasks`) + chalk.dim(' (WCR difference, McNemar exact p)'),
+      ...wrapItems(
+        paired.map(([name, entry]) => `${name} ${formatSigned(entry.paired!.difference)} (p ${formatPValue(entry.paired!.p_value)})`),
+        resolved.width,
+      ),
+    ])
+  }
+
+  const repeated = strategiesWithRepeats(report)
+  if (repeated.length > 0) {
+    sections.push([
+      chalk.bold('pass^k') + chalk.dim(' (all of k trials of a task complete; k = trials per task)'),
+      ...wrapItems(
+        repeated.map(([name, entry]) => `${name} k=${entry.pass_hat_k!.trials} ${formatMetric('pass_k', entry.metrics.pass_k)}`),
+        resolved.width,
+      ),
+    ])
+  }
+
+  const diagnosing = diagnosingStrategies(report)
+  if (diagnosing.length > 0) {
+    sections.push([
+      chalk.bold('Root-cause analysis') + chalk.dim(' (layer confusion per error event: rows truth, columns predicted)'),
+      ...sideBySide(
+        diagnosing.map(([name, rca]) => rcaBlock(name, rca)),
+        resolved.width,
+      ).map((line) => (line === '' ? '' : `  ${line}`)),
+    ])
+  }
+
+  const curves = strategiesWithCurves(report)
+  if (curves.length > 0) {
+    const threshold = curves[0]![1].learning_curve.threshold
+    sections.push([
+      chalk.bold('Learning curve') + chalk.dim(` (RR_task per batch, ▁ 0 to █ 1; first batch reaching ${threshold})`),
+      ...alignColumns(
+        curves.map(([name, entry]) => {
+          const first = entry.learning_curve.first_batch_reaching
+          return [`  ${name}`, renderSparkline(entry.learning_curve.batches), first === null ? 'never' : `batch ${first}`]
+        }),
+        3,
+      ),
+    ])
+  }
+
+  if (report.gates.length > 0) sections.push(gateLines(report.gates, report, chalk, resolved.baselinePath))
+
+  return sections.map((lines) => lines.join('\n')).join('\n\n')
+}
