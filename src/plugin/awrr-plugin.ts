@@ -169,6 +169,7 @@ export function awrr(options: AwrrOptions = {}): Plugin {
       ...(agent.timeoutMs === undefined ? {} : { timeoutMs: agent.timeoutMs }),
     })),
     memory: resolved.memory === 'persist' ? { mode: 'persist', run: runId } : { mode: 'fresh' },
+    repeats: resolved.repeats,
   })
 
   return {

@@ -99,7 +99,14 @@ export function compileScenario(input: CompileInput): CompiledModule {
   const name = scenario.name ?? scenarioNameOf(input.file)
   // A failed expectation points at the strategy's own line under `expect:`.
   const expectPositions = Object.fromEntries(Object.keys(scenario.expect ?? {}).map((strategy) => [strategy, lineOf(['expect', strategy])]))
-  const common = { name, file: input.file, absoluteFile: input.absoluteFile, seed: scenario.seed, expectPositions }
+  const common = {
+    name,
+    file: input.file,
+    absoluteFile: input.absoluteFile,
+    seed: scenario.seed,
+    expectPositions,
+    ...(scenario.repeats === undefined ? {} : { repeats: scenario.repeats }),
+  }
   let module: ScenarioModule
   let taskPosition: SourcePosition
   /** With `tasks:`, each task's test maps to its own entry, so `file.scenario.yaml:LINE` picks one. */

@@ -277,6 +277,7 @@ export const scenarioSchema = z
     tasks: z.array(inlineTaskSchema).min(1).max(100_000).optional().describe('Tasks written out, each with its own world, workflow and faults.'),
     tools: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/).max(200), httpToolSchema).optional().describe('Real HTTP tools.'),
     input: z.unknown().optional().describe('Input handed to an agent (agent projects run the scenarios that have one).'),
+    repeats: z.int().min(1).max(1_000).optional().describe('Trials of every task per strategy, for pass^k.'),
   })
   .superRefine(
     (scenario, ctx) => {

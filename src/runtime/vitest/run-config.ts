@@ -42,4 +42,6 @@ export interface RunConfig {
   /** Absent: `{ mode: 'fresh' }`. */
   memory?: MemoryRunConfig
   agentModules: AgentModuleRef[]
+  /** Trials of every task, for pass^k; a scenario's own `repeats:` wins. */
+  repeats?: number
 }

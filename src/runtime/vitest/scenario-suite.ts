@@ -5,6 +5,7 @@ import { loadAgent, runAgentTask, type AgentRun } from '../agents/run-agent.ts'
 import { runTask } from '../executor/run-task.ts'
 import type { TraceEvent } from '../executor/trace-events.ts'
 import type { TaskSummary } from '../executor/task-summary.ts'
+import { hashSeed } from '../random.ts'
 import { generateTasks } from '../scenario/generate-tasks.ts'
 import type { GenerateSpec } from '../scenario/schema.ts'
 import type { TaskSpec } from '../scenario/task-spec.ts'
@@ -33,6 +34,8 @@ export type ScenarioModule =
       seed: number | undefined
       tasks: TaskSpec[]
       expectPositions: Record<string, SourcePosition>
+      /** The scenario's own `repeats:`. */
+      repeats?: number
     }
   | {
       kind: 'generate'
@@ -42,6 +45,8 @@ export type ScenarioModule =
       seed: number | undefined
       generate: GenerateSpec
       expectPositions: Record<string, SourcePosition>
+      /** The scenario's own `repeats:`. */
+      repeats?: number
     }
 
 declare module 'vitest' {
@@ -105,14 +110,17 @@ export function openScenarioSuite(module: ScenarioModule, importModule: ModuleIm
   let agent: Promise<AgentRun> | undefined
   const agentRef = config.agentModules.find((candidate) => candidate.name === strategyName)
 
-  const runOne = async (task: TaskSpec): Promise<TaskSummary> => {
+  const repeats = module.repeats ?? config.repeats ?? 1
+
+  const runOne = async (task: TaskSpec, repeat: number): Promise<TaskSummary> => {
     ensureToolServer()
     const lines: string[] = []
     const common = {
       task,
       scenario: module.name,
       file: module.file,
-      seed,
+      // Each trial of a repeated task draws its faults anew, reproducibly.
+      seed: repeat === 0 ? seed : hashSeed(seed, 'repeat', repeat),
       batch: Math.floor(task.index / config.batchSize),
       trace: { emit: (event: TraceEvent) => void lines.push(JSON.stringify(event)) },
       tracePath,
@@ -131,7 +139,7 @@ export function openScenarioSuite(module: ScenarioModule, importModule: ModuleIm
       summary = await runTask({ ...common, strategy: await strategy, options: config.executor })
     }
     traceFile.write(lines.join('\n') + '\n')
-    return summary
+    return repeats > 1 ? { ...summary, repeat } : summary
   }
 
   return {
@@ -145,14 +153,16 @@ export function openScenarioSuite(module: ScenarioModule, importModule: ModuleIm
     taskAt(index: number): void {
       const task = tasks[index]
       if (!task) throw new Error(`[awrr] Scenario ${module.file} has no task ${index}.`)
-      const testName = task.id
       // Agents run the scenarios that have an input; strategies run the ones with a workflow.
       if ((task.input !== undefined) !== (agentRef !== undefined)) {
-        test.skip(testName, () => {})
+        test.skip(task.id, () => {})
         return
       }
+      for (let repeat = 0; repeat < repeats; repeat++) this.trialOf(task, repeat, repeats > 1 ? `${task.id} #${repeat + 1}` : task.id)
+    },
+    trialOf(task: TaskSpec, repeat: number, testName: string): void {
       test(testName, async (context) => {
-        const summary = await runOne(task)
+        const summary = await runOne(task, repeat)
         context.task.meta.awrr = summary
         const expected = task.expect?.[strategyName]
         if (expected !== undefined && expected !== summary.outcome) {
