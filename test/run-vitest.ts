@@ -21,8 +21,13 @@ export function fixturePath(name: string, ...rest: string[]): string {
 // machine and on the Vitest run that spawns the fixture. FORCE_COLOR is removed, not emptied: an
 // empty FORCE_COLOR still forces colour (chalk, Node and the AWRR reporter all read it that way).
 function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
-  const { FORCE_COLOR: _forced, ...inherited } = process.env
-  return { ...inherited, NO_COLOR: '1', CI: 'true', AWRR_SEED: '', VITEST_POOL_ID: '', VITEST_WORKER_ID: '', ...env }
+  const inherited: NodeJS.ProcessEnv = {}
+  for (const [key, value] of Object.entries(process.env)) {
+    // A CI job's own gates, baseline switch or step summary must not leak into fixture runs.
+    if (key === 'FORCE_COLOR' || key === 'GITHUB_STEP_SUMMARY' || key.startsWith('AWRR_') || key.startsWith('VITEST')) continue
+    inherited[key] = value
+  }
+  return { ...inherited, NO_COLOR: '1', CI: 'true', ...env }
 }
 
 function collect(child: ChildProcess): Promise<VitestRun> {

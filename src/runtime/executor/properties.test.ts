@@ -359,7 +359,7 @@ describe('properties of random valid scenarios', () => {
         `Property failed after ${details.numRuns} runs and ${details.numShrinks} shrinks: ${reason}\n` +
           `Executor options: ${JSON.stringify(counterexample?.options)}\n` +
           `Shrunk scenario:\n${stringify(counterexample?.scenario)}\n` +
-          `Replay: AWRR_PROPERTY_SEED=${details.seed} AWRR_PROPERTY_PATH="${details.counterexamplePath}" npx vitest run --project unit src/runtime/executor/properties.test.ts`,
+          `Replay: AWRR_PROPERTY_SEED=${details.seed} AWRR_PROPERTY_PATH="${details.counterexamplePath}" AWRR_SELF_TEST=1 npx vitest run --project unit src/runtime/executor/properties.test.ts`,
       )
     },
     // Generous, so that a hang fails by time without a timed assertion; more runs get more time.
