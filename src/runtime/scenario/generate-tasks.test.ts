@@ -1,10 +1,13 @@
+import { createHash } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { createRandom } from '../random.ts'
 import { builtinToolSpecs, isBuiltinTool } from '../tools/tool-specs.ts'
-import { candidateSteps, generateTasks, placeFault, taskId, templatesOf } from './generate-tasks.ts'
-import { balancedTemplates, profileTemplates, sagaTemplates, type FaultTemplate } from './profiles.ts'
+import { domainNames, domainOf, domainWorkflows, type DomainName } from './domains.ts'
+import { candidateSteps, domainMixOf, generateTasks, placeFault, taskId, templatesOf } from './generate-tasks.ts'
+import { balancedTemplates, profileTemplates, sagaTemplates, templatesForDomain, toolRoles, type FaultTemplate } from './profiles.ts'
 import { faultSchema, generateSchema, profileNames, stepSchema, workflowNames, type GenerateSpec, type ProfileName } from './schema.ts'
 import type { TaskSpec } from './task-spec.ts'
+import { parseScenarioSource } from './load-scenario.ts'
 import { buildWorkflow } from './workflows.ts'
 
 const suite = (fields: Partial<GenerateSpec> & { tasks: number }): GenerateSpec =>
@@ -189,17 +192,17 @@ describe('generateTasks', () => {
 
 describe('placeFault', () => {
   it('narrows candidates to preferred and post-side-effect steps', () => {
-    const { workflow } = buildWorkflow('saga_payment', createRandom(1), 'REC1')
+    const { workflow } = buildWorkflow('saga_payment', createRandom(1), 1)
     const conflict = profileTemplates.separation[0] as FaultTemplate
     expect(candidateSteps(workflow, conflict)).toEqual([4])
     expect(candidateSteps(workflow, { ...conflict, prefer: ['send_message'] })).toEqual([3, 4, 6])
     const approveDown = sagaTemplates.find((template) => template.name === 'approve_down') as FaultTemplate
-    const doubleWrite = buildWorkflow('double_write', createRandom(1), 'REC1').workflow
+    const doubleWrite = buildWorkflow('double_write', createRandom(1), 1).workflow
     expect(candidateSteps(doubleWrite, approveDown)).toEqual([]) // update_record is its first write
   })
 
   it('returns nothing when no template fits', () => {
-    const { workflow } = buildWorkflow('refund_flow', createRandom(1), 'REC1')
+    const { workflow } = buildWorkflow('refund_flow', createRandom(1), 1)
     const onlyLock = [{ name: 'lock', steps: ['lock_inventory'], types: ['Timeout' as const], prob: 1, weight: 1, mode: 'once' as const }]
     expect(placeFault(workflow, onlyLock, createRandom(1))).toBeUndefined()
     expect(placeFault(workflow, [], createRandom(1))).toBeUndefined()
@@ -207,8 +210,8 @@ describe('placeFault', () => {
 })
 
 describe('workflows', () => {
-  it.each(workflowNames)('builds %s with the prototype steps', (name) => {
-    const { workflow } = buildWorkflow(name, createRandom(2), 'REC3')
+  it.each(['saga_payment', 'double_write', 'refund_flow'] as const)('builds %s with the prototype steps', (name) => {
+    const { workflow } = buildWorkflow(name, createRandom(2), 3)
     const tools = workflow.map((step) => step.tool)
     expect(tools).toEqual(
       {
@@ -218,5 +221,113 @@ describe('workflows', () => {
       }[name],
     )
     expect(workflow.find((step) => step.tool === 'update_record')?.with).toEqual({ record_id: 'REC3', patch: { status: 'approved' } })
+  })
+})
+
+describe('domains', () => {
+  const domainOfTask = (task: TaskSpec): DomainName => {
+    const first = task.workflow[0]?.tool
+    return first === 'find_patient' ? 'healthcare' : first === 'fetch_draft' ? 'content' : 'ecommerce'
+  }
+  const countDomains = (tasks: readonly TaskSpec[]) => {
+    const counts: Record<DomainName, number> = { ecommerce: 0, healthcare: 0, content: 0 }
+    for (const task of tasks) counts[domainOfTask(task)]++
+    return counts
+  }
+  const mixed = (fields: Partial<GenerateSpec> = {}) => suite({ tasks: 300, domains: [...domainNames], ...fields })
+
+  it('leaves the prototype suites as they were before domains existed, byte for byte', () => {
+    const ecommerce = ['saga_payment', 'double_write', 'refund_flow'] as const
+    const digest = (profile: ProfileName) =>
+      createHash('sha256').update(JSON.stringify(generateTasks(suite({ tasks: 1_000, profile, workflows: [...ecommerce] }), 42))).digest('hex')
+    // Computed from the generator before healthcare and content were added.
+    expect(digest('balanced')).toBe('5524bfb08616402daf36b18c0ecaaf1cd535bafb4cf5d61137de3180a9cd0957')
+    expect(digest('separation')).toBe('5125ebaa930ddd25b1e9445451145b232091eca2e3790830b163944c0e51328c')
+  })
+
+  it('mixes a list of domains 40/30/30, to within two tasks in every stretch of the suite', () => {
+    const tasks = generateTasks(mixed({ tasks: 1_000 }), 42)
+    for (const [start, end] of [[0, 300], [0, 100], [500, 1_000], [37, 137]] as const) {
+      const counts = countDomains(tasks.slice(start, end))
+      const size = end - start
+      expect(Math.abs(counts.ecommerce - 0.4 * size), `${start}-${end}`).toBeLessThanOrEqual(2)
+      expect(Math.abs(counts.healthcare - 0.3 * size), `${start}-${end}`).toBeLessThanOrEqual(2)
+      expect(Math.abs(counts.content - 0.3 * size), `${start}-${end}`).toBeLessThanOrEqual(2)
+    }
+    // Task i is the same whatever the suite's size.
+    expect(generateTasks(mixed({ tasks: 50 }), 42)).toEqual(tasks.slice(0, 50))
+  })
+
+  it('takes weights from mix, which names the domains when domains does not', () => {
+    const counts = countDomains(generateTasks(suite({ tasks: 300, mix: { healthcare: 3, content: 1 } }), 8))
+    expect(counts.ecommerce).toBe(0)
+    expect(Math.abs(counts.healthcare - 225)).toBeLessThanOrEqual(2)
+    expect(countDomains(generateTasks(suite({ tasks: 300, domains: ['content'] }), 8))).toEqual({ ecommerce: 0, healthcare: 0, content: 300 })
+  })
+
+  it('narrows a domain to the workflows listed for it and gives the others all of theirs', () => {
+    const tasks = generateTasks(mixed({ domains: ['healthcare', 'content'], workflows: ['appointment_booking'] }), 3)
+    const shapes = new Map<string, Set<string>>()
+    for (const task of tasks) {
+      const shape = task.workflow.map((step) => step.tool).join(',')
+      const domain = domainOfTask(task)
+      shapes.set(domain, (shapes.get(domain) ?? new Set()).add(shape))
+    }
+    expect(shapes.get('healthcare')?.size).toBe(1)
+    expect(shapes.get('content')?.size).toBe(3)
+    // Without `domains`, the listed workflows decide them.
+    expect(countDomains(generateTasks(suite({ tasks: 100, workflows: ['copay_waiver'] }), 3)).healthcare).toBe(100)
+  })
+
+  it.each(domainNames)('builds every %s workflow from that domain\'s tools, with its own success oracle', (domain) => {
+    const own = new Set<string>(['commit', 'write_audit'])
+    if (domain !== 'ecommerce') for (const tool of Object.values(toolRoles[domain])) own.add(tool)
+    for (const name of domainWorkflows[domain]) {
+      expect(domainOf(name)).toBe(domain)
+      const { workflow, world, success } = buildWorkflow(name, createRandom(4), 7)
+      if (domain !== 'ecommerce') for (const step of workflow) expect(own, `${name}: ${step.tool}`).toContain(step.tool)
+      expect(world.records[success.record ?? '']?.['status']).not.toBe(success.status)
+    }
+  })
+
+  it('aims each profile at the domain\'s tools: a payment fault hits the copay, or the upload', () => {
+    const conflict = balancedTemplates.find((template) => template.name === 'conflict_stateful')!
+    expect(templatesForDomain([conflict], 'healthcare')[0]?.steps).toEqual(['charge_copay', 'confirm_appointment', 'commit'])
+    expect(templatesForDomain([conflict], 'content')[0]?.steps).toEqual(['upload_asset', 'publish', 'commit'])
+    expect(templatesForDomain(balancedTemplates, 'ecommerce')).toBe(balancedTemplates)
+    const refundBlip = sagaTemplates.find((template) => template.name === 'approve_down_refund_blip')!
+    expect(templatesForDomain([refundBlip], 'healthcare')[0]?.compensationFaults?.[0]?.tool).toBe('refund_copay')
+
+    for (const profile of profileNames) {
+      const spec = mixed({ profile, tasks: 300 })
+      const mix = domainMixOf(spec)
+      for (const task of generateTasks(spec, 29)) {
+        const templates = mix.templates[domainOfTask(task)] ?? []
+        if (profile !== 'saga') expect(task.faults.length, task.id).toBeGreaterThan(0)
+        if (task.faults.length > 0) expect(sourcesOf(task, templates).length, `${profile} ${task.id}`).toBeGreaterThan(0)
+        for (const step of task.workflow) expect(() => stepSchema.parse(step)).not.toThrow()
+        for (const fault of task.faults) {
+          expect(faultSchema.parse(fault)).toEqual(fault)
+          const tool = fault.step === undefined ? fault.tool! : task.workflow[fault.step]!.tool
+          if (domainOfTask(task) !== 'ecommerce') expect(['get_record', 'update_record', 'process_payment', 'refund_payment', 'unlock_inventory']).not.toContain(tool)
+        }
+      }
+    }
+  })
+
+  it('checks domains and mix in the schema, with the loader\'s position and wording', () => {
+    const issues = (generate: string) => {
+      const parsed = parseScenarioSource(`generate:\n  tasks: 3\n  profile: balanced\n${generate}\n`, 'suite.scenario.yaml')
+      return parsed.ok ? [] : parsed.issues.map((issue) => `${issue.line}:${issue.column} ${issue.message}`)
+    }
+    expect(issues('  domains: [retail]')).toEqual(['4:13 generate.domains.0 must be one of ecommerce, healthcare, content (got retail)'])
+    expect(issues('  mix: { retail: 1 }')).toEqual(['4:10 generate.mix.retail is not a known key (expected one of ecommerce, healthcare, content)'])
+    expect(issues('  mix: { healthcare: 0 }')).toEqual(['4:22 generate.mix.healthcare must be a number > 0 (got 0)'])
+    expect(issues('  mix: {}')).toEqual(['4:8 generate.mix must be a weight for at least one of ecommerce, healthcare, content (got an empty mapping)'])
+    expect(issues('  domains: [healthcare]\n  mix: { content: 1 }')).toEqual([
+      '5:19 generate.mix.content must be a domain listed in `domains` (healthcare) (got content)',
+    ])
+    expect(issues('  domains: [healthcare, content]\n  mix: { content: 1 }')).toEqual([])
+    expect(workflowNames).toHaveLength(9)
   })
 })

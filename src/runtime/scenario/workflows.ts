@@ -1,11 +1,16 @@
 import type { Random } from '../random.ts'
-import type { StepSpec, SuccessSpec, WorkflowName } from './schema.ts'
+import { ASSET_STORAGE, PUBLISHED_STATUS } from '../tools/domains/content.ts'
+import { BOOKED_STATUS } from '../tools/domains/healthcare.ts'
+import type { WorkflowName } from './domains.ts'
+import type { StepSpec, SuccessSpec } from './schema.ts'
 import type { TaskWorld } from './task-spec.ts'
 
 /**
- * The three e-commerce workflows of the original prototype, used by `generate:` suites. Each one is
- * a function of a random source and a record id; its draws (quantity, amount, stock) come from the
- * task's own random source, so a task is reproducible on its own.
+ * The workflows of `generate:` suites: the original prototype's three e-commerce ones, and three
+ * each for healthcare and content publishing built the same way (a full saga, a double write, a
+ * flow that undoes its own write as a forward step), so a profile's faults land on comparable steps
+ * in every domain. Each one is a function of a random source and the task's number (1 for T000);
+ * its draws come from the task's own random source, so a task is reproducible on its own.
  */
 
 /** One generated workflow with the world it starts from and its success oracle. */
@@ -15,7 +20,7 @@ export interface GeneratedWorkflow {
   success: SuccessSpec
 }
 
-export type WorkflowBuilder = (random: Random, recordId: string) => GeneratedWorkflow
+export type WorkflowBuilder = (random: Random, taskNumber: number) => GeneratedWorkflow
 
 /** The item every workflow locks or checks. */
 export const WORKFLOW_ITEM = 'widget'
@@ -44,7 +49,8 @@ const approve = (recordId: string): StepSpec => ({
 })
 
 /** Lock stock, take the payment, approve, tell the customer, commit: the full saga. */
-export const sagaPayment: WorkflowBuilder = (random, recordId) => {
+export const sagaPayment: WorkflowBuilder = (random, taskNumber) => {
+  const recordId = `REC${taskNumber}`
   const { amount, world, success } = commonWorld(random, recordId)
   const qty = random.int(1, 3)
   return {
@@ -63,7 +69,8 @@ export const sagaPayment: WorkflowBuilder = (random, recordId) => {
 }
 
 /** Approve and audit: two writes that must land together. */
-export const doubleWrite: WorkflowBuilder = (random, recordId) => {
+export const doubleWrite: WorkflowBuilder = (random, taskNumber) => {
+  const recordId = `REC${taskNumber}`
   const { world, success } = commonWorld(random, recordId)
   return {
     workflow: [
@@ -84,7 +91,8 @@ export const doubleWrite: WorkflowBuilder = (random, recordId) => {
 }
 
 /** Charge, refund, then approve: the refund is a forward step here, not a compensation. */
-export const refundFlow: WorkflowBuilder = (random, recordId) => {
+export const refundFlow: WorkflowBuilder = (random, taskNumber) => {
+  const recordId = `REC${taskNumber}`
   const { amount, world, success } = commonWorld(random, recordId)
   return {
     workflow: [
@@ -100,13 +108,159 @@ export const refundFlow: WorkflowBuilder = (random, recordId) => {
   }
 }
 
+/** The clinic slot every healthcare workflow books. */
+export const CLINIC_SLOT = 'SLOT-0900'
+
+/**
+ * A patient who consents to treatment, billing and contact, and a pending appointment in slot
+ * `CLINIC_SLOT` (1-4 places left) with a copay of 15-60 that is unpaid. Draws: copay, then places.
+ */
+function clinicWorld(random: Random, taskNumber: number) {
+  const patientId = `PAT${taskNumber}`
+  const appointmentId = `APPT${taskNumber}`
+  const copay = random.int(15, 60)
+  const places = random.int(1, 4)
+  const world: TaskWorld = {
+    records: {
+      [patientId]: { name: `Patient ${taskNumber}`, consent: ['treatment', 'billing', 'contact'] },
+      [appointmentId]: { status: 'pending', patient_id: patientId, slot_id: CLINIC_SLOT, copay, payment_status: 'unpaid' },
+    },
+    inventory: { [CLINIC_SLOT]: places },
+  }
+  return { patientId, appointmentId, copay, world, success: { record: appointmentId, status: BOOKED_STATUS } }
+}
+
+/** Reserve the slot, take the copay, confirm, tell the patient, commit: the full saga. */
+export const appointmentBooking: WorkflowBuilder = (random, taskNumber) => {
+  const { patientId, appointmentId, copay, world, success } = clinicWorld(random, taskNumber)
+  return {
+    workflow: [
+      { tool: 'find_patient', with: { patient_id: patientId } },
+      { tool: 'check_consent', with: { patient_id: patientId, purpose: 'treatment' } },
+      { tool: 'reserve_slot', with: { slot_id: CLINIC_SLOT, record_id: appointmentId } },
+      { tool: 'charge_copay', with: { record_id: appointmentId, amount: copay } },
+      { tool: 'confirm_appointment', with: { record_id: appointmentId } },
+      { tool: 'notify_patient', with: { patient_id: patientId, record_id: appointmentId, message: `Appointment ${appointmentId} is booked.` } },
+      { tool: 'commit', with: { record_id: appointmentId } },
+    ],
+    world,
+    success,
+  }
+}
+
+/** A referral confirmed without a copay and written to the audit trail: two writes that land together. */
+export const referralIntake: WorkflowBuilder = (random, taskNumber) => {
+  const { patientId, appointmentId, world, success } = clinicWorld(random, taskNumber)
+  return {
+    workflow: [
+      { tool: 'find_patient', with: { patient_id: patientId } },
+      { tool: 'check_consent', with: { patient_id: patientId, purpose: 'treatment' } },
+      { tool: 'confirm_appointment', with: { record_id: appointmentId } },
+      { tool: 'write_audit', with: { record_id: appointmentId, entry: `referral ${appointmentId} accepted` } },
+      { tool: 'commit', with: { record_id: appointmentId } },
+    ],
+    world,
+    success,
+  }
+}
+
+/** Charge the copay, waive it (refund as a forward step), then confirm. */
+export const copayWaiver: WorkflowBuilder = (random, taskNumber) => {
+  const { patientId, appointmentId, copay, world, success } = clinicWorld(random, taskNumber)
+  return {
+    workflow: [
+      { tool: 'find_patient', with: { patient_id: patientId } },
+      { tool: 'check_consent', with: { patient_id: patientId, purpose: 'billing' } },
+      { tool: 'charge_copay', with: { record_id: appointmentId, amount: copay } },
+      { tool: 'refund_copay', with: { record_id: appointmentId, amount: copay } },
+      { tool: 'confirm_appointment', with: { record_id: appointmentId } },
+      { tool: 'commit', with: { record_id: appointmentId } },
+    ],
+    world,
+    success,
+  }
+}
+
+/**
+ * A clean draft and 2-6 free storage units on the CDN. `existingAsset` is already uploaded (it holds
+ * one unit beyond the free ones). Draws: storage.
+ */
+function newsroomWorld(random: Random, taskNumber: number, existingAsset?: string) {
+  const draftId = `DRAFT${taskNumber}`
+  const storage = random.int(2, 6)
+  const world: TaskWorld = {
+    records: {
+      [draftId]: { status: 'draft', title: `Post ${taskNumber}`, moderation: 'clean', assets: existingAsset ? [existingAsset] : [] },
+    },
+    inventory: { [ASSET_STORAGE]: storage },
+  }
+  return { draftId, world, success: { record: draftId, status: PUBLISHED_STATUS } }
+}
+
+/** Upload the hero image, publish, announce, commit: the full saga. */
+export const articlePublish: WorkflowBuilder = (random, taskNumber) => {
+  const { draftId, world, success } = newsroomWorld(random, taskNumber)
+  return {
+    workflow: [
+      { tool: 'fetch_draft', with: { record_id: draftId } },
+      { tool: 'moderation_check', with: { record_id: draftId } },
+      { tool: 'upload_asset', with: { record_id: draftId, asset_id: `HERO-${taskNumber}` } },
+      { tool: 'publish', with: { record_id: draftId } },
+      { tool: 'notify_subscribers', with: { record_id: draftId, audience: 'subscribers' } },
+      { tool: 'commit', with: { record_id: draftId } },
+    ],
+    world,
+    success,
+  }
+}
+
+/** A text-only post: publish and audit, two writes that land together. */
+export const quickPublish: WorkflowBuilder = (random, taskNumber) => {
+  const { draftId, world, success } = newsroomWorld(random, taskNumber)
+  return {
+    workflow: [
+      { tool: 'fetch_draft', with: { record_id: draftId } },
+      { tool: 'moderation_check', with: { record_id: draftId } },
+      { tool: 'publish', with: { record_id: draftId } },
+      { tool: 'write_audit', with: { record_id: draftId, entry: `published ${draftId}` } },
+      { tool: 'commit', with: { record_id: draftId } },
+    ],
+    world,
+    success,
+  }
+}
+
+/** Replace the old image with a new one (the delete is a forward step here), then publish. */
+export const assetSwap: WorkflowBuilder = (random, taskNumber) => {
+  const oldAsset = `IMG-${taskNumber}-v1`
+  const { draftId, world, success } = newsroomWorld(random, taskNumber, oldAsset)
+  return {
+    workflow: [
+      { tool: 'fetch_draft', with: { record_id: draftId } },
+      { tool: 'moderation_check', with: { record_id: draftId } },
+      { tool: 'upload_asset', with: { record_id: draftId, asset_id: `IMG-${taskNumber}-v2` } },
+      { tool: 'delete_asset', with: { record_id: draftId, asset_id: oldAsset } },
+      { tool: 'publish', with: { record_id: draftId } },
+      { tool: 'commit', with: { record_id: draftId } },
+    ],
+    world,
+    success,
+  }
+}
+
 export const workflowBuilders: Readonly<Record<WorkflowName, WorkflowBuilder>> = {
   saga_payment: sagaPayment,
   double_write: doubleWrite,
   refund_flow: refundFlow,
+  appointment_booking: appointmentBooking,
+  referral_intake: referralIntake,
+  copay_waiver: copayWaiver,
+  article_publish: articlePublish,
+  quick_publish: quickPublish,
+  asset_swap: assetSwap,
 }
 
-/** Builds workflow `name` for record `recordId` from the draws of `random`. */
-export function buildWorkflow(name: WorkflowName, random: Random, recordId: string): GeneratedWorkflow {
-  return workflowBuilders[name](random, recordId)
+/** Builds workflow `name` for task number `taskNumber` (1 for T000) from the draws of `random`. */
+export function buildWorkflow(name: WorkflowName, random: Random, taskNumber: number): GeneratedWorkflow {
+  return workflowBuilders[name](random, taskNumber)
 }
