@@ -75,6 +75,24 @@ for (let round = 0; round < rounds; round++) {
   const faulted = await harnessRound(suite, 'bench-balanced')
   perRound.push({ bare, clean: clean_.microsPerCall, faulted: faulted.microsPerCall })
 }
+/**
+ * Heap still in use after a full GC, per call or task, once the measurements are done: what a
+ * worker keeps as it works through a large suite. Needs `--expose-gc` (bench/run.mjs passes it).
+ */
+async function retainedKb(work: () => Promise<unknown>, units: number): Promise<number | null> {
+  const gc = (globalThis as { gc?: () => void }).gc
+  if (!gc) return null
+  gc()
+  gc()
+  const before = process.memoryUsage().heapUsed
+  await work()
+  gc()
+  gc()
+  return (process.memoryUsage().heapUsed - before) / 1024 / units
+}
+const retainedPerBareCall = await retainedKb(() => bareRound(3_000), 3_050)
+const retainedPerTask = await retainedKb(() => harnessRound(suite, 'bench-retained'), suite.length + 10)
+
 const bare = median(perRound.map((round) => round.bare))
 const clean_ = median(perRound.map((round) => round.clean))
 const faulted = median(perRound.map((round) => round.faulted))
@@ -87,6 +105,8 @@ process.stdout.write(
     harness_balanced_us: faulted,
     ratio_no_faults: median(perRound.map((round) => round.clean / round.bare)),
     ratio_balanced: median(perRound.map((round) => round.faulted / round.bare)),
+    retained_kb_per_bare_call: retainedPerBareCall,
+    retained_kb_per_task: retainedPerTask,
     per_round: perRound,
   }) + '\n',
 )

@@ -276,12 +276,15 @@ if (parts.has('b')) {
 }
 
 if (parts.has('c')) {
-  results.harness_cost = { ...runTsx('bench/harness-cost.ts'), load_after: load() }
+  results.harness_cost = { ...runTsx('bench/harness-cost.ts', {}, ['--expose-gc']), load_after: load() }
   const c = results.harness_cost
   log(
     `(c) per tool call: bare MSW fetch ${round(c.bare_msw_fetch_us, 0)} us, AWRR harness ${round(c.harness_no_faults_us, 0)} us without faults ` +
       `(${round(c.ratio_no_faults)} x; target <= 1.5 x), ${round(c.harness_balanced_us, 0)} us on the balanced suite (${round(c.ratio_balanced)} x)`,
   )
+  if (c.retained_kb_per_bare_call !== null) {
+    log(`    heap kept after GC: ${round(c.retained_kb_per_bare_call, 1)} KB per bare MSW fetch, ${round(c.retained_kb_per_task, 1)} KB per AWRR task`)
+  }
   if (options.profile) {
     const dir = path.join(out, 'profile-harness')
     rmSync(dir, { recursive: true, force: true })

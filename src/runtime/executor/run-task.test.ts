@@ -582,3 +582,24 @@ describe('runTask: the saga', () => {
     expect(ran.summary.consistent).toBe(false)
   })
 })
+
+describe('irreversible side effects', () => {
+  it('are compensated by a correction message plus a ticket, newest first', async () => {
+    const workflow: StepSpec[] = [
+      { tool: 'lock_inventory', with: { item_id: 'widget', qty: 1 } },
+      { tool: 'notify_user', with: { record_id: 'REC1', message: 'your order is on its way' } },
+      { tool: 'commit', with: { record_id: 'REC1' } },
+    ]
+    const ran = await run(ruleBased(), { workflow, faults: [atStep(2, { type: 'AuthDenied', mode: 'persistent' })] })
+    expect(ran.summary).toMatchObject({ outcome: 'escalated', reason: 'auth_denied', consistent: true })
+    expect(ran.summary.compensations).toEqual([
+      { tool: 'send_message', step: 1, ok: true },
+      { tool: 'unlock_inventory', step: 0, ok: true },
+    ])
+    const tickets = ran.purposeCalls('ticket').map((call) => call.tool)
+    // One ticket for the correction that cannot unsend the message, one for the escalation.
+    expect(tickets).toEqual(['create_ticket', 'create_ticket'])
+    const compensationOrder = ran.calls.filter((call) => call.purpose !== 'step').map((call) => `${call.purpose}:${call.tool}`)
+    expect(compensationOrder).toEqual(['compensation:send_message', 'ticket:create_ticket', 'compensation:unlock_inventory', 'ticket:create_ticket'])
+  })
+})

@@ -76,6 +76,9 @@ interface SagaEntry {
   step: number
   tool: string
   args: Record<string, unknown>
+  /** The step cannot be taken back (a message went out): its compensation is a correction plus a ticket. */
+  irreversible: boolean
+  stepTool: string
 }
 
 type Ending = { outcome: Outcome; reason: string }
@@ -454,7 +457,7 @@ class TaskRun {
     for (const [to, from] of Object.entries(declared.args ?? {})) compensationArgs[to] = args[from]
     for (const [to, from] of Object.entries(declared.fromResult ?? {})) compensationArgs[to] = result[from]
     Object.assign(compensationArgs, declared.fixed)
-    this.saga.push({ step: index, tool: declared.tool, args: compensationArgs })
+    this.saga.push({ step: index, tool: declared.tool, args: compensationArgs, irreversible: spec?.irreversible ?? false, stepTool: step.tool })
     this.emit({ type: 'saga:push', step: index, tool: declared.tool, at: this.clock.now() })
   }
 
@@ -485,6 +488,10 @@ class TaskRun {
         allDone = false
         const reason = `compensation ${entry.tool} for step ${entry.step} failed`
         await this.call('create_ticket', { reason, severity: 'critical' }, 'ticket', null, 0, true, `critical-${entry.step}`)
+      } else if (entry.irreversible) {
+        // A correction does not unsend the first message: a person is told to follow up.
+        const reason = `irreversible ${entry.stepTool} at step ${entry.step} was corrected, not undone`
+        await this.call('create_ticket', { reason, severity: 'normal' }, 'ticket', null, 0, true, `irreversible-${entry.step}`)
       }
     }
     return allDone
