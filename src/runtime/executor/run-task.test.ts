@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { StepSpec } from '../scenario/schema.ts'
 import type { ResolvedFault, TaskSpec } from '../scenario/task-spec.ts'
 import { naiveRetry, noRecovery, ruleBased } from '../strategies/builtin-strategies.ts'
+import { diagnosisDriven } from '../strategies/diagnosis-driven.ts'
 import type { FailureContext, RecoveryDecision, RecoveryStrategy } from '../strategies/recovery-strategy.ts'
 import { closeToolServer, ensureToolServer } from '../tools/tool-server.ts'
 import { runTask, type ExecutorOptions } from './run-task.ts'
@@ -601,5 +602,14 @@ describe('irreversible side effects', () => {
     expect(tickets).toEqual(['create_ticket', 'create_ticket'])
     const compensationOrder = ran.calls.filter((call) => call.purpose !== 'step').map((call) => `${call.purpose}:${call.tool}`)
     expect(compensationOrder).toEqual(['compensation:send_message', 'ticket:create_ticket', 'compensation:unlock_inventory', 'ticket:create_ticket'])
+  })
+})
+
+describe('a diagnoser that throws', () => {
+  it("makes B3 fall back to B2's rule for that failure, so the task still ends with one outcome", async () => {
+    const broken = diagnosisDriven({ diagnoser: { name: 'broken', diagnose: async () => Promise.reject(new Error('model unreachable')) } })
+    const ran = await run(broken, { faults: [atStep(3, { type: 'Conflict', mode: 'stateful_conflict' })] })
+    expect(ran.summary).toMatchObject({ outcome: 'completed', reason: 'success' })
+    expect(ran.summary.diagnoses.map((diagnosis) => [diagnosis.source, diagnosis.action_pred])).toEqual([['rule', 'rollback']])
   })
 })
