@@ -6,6 +6,7 @@ import { parseScenarioSource } from '../scenario/load-scenario.ts'
 import { faultModes, faultTypes, layers, type Scenario } from '../scenario/schema.ts'
 import type { TaskSpec } from '../scenario/task-spec.ts'
 import { builtinStrategyNames, resolveStrategy } from '../strategies/resolve-strategy.ts'
+import { ecommerceToolNames } from '../tools/tool-specs.ts'
 import { TaskEnvironment } from '../tools/task-environment.ts'
 import { closeToolServer, ensureToolServer, runInTask } from '../tools/tool-server.ts'
 import { createVirtualClock } from '../virtual-clock.ts'
@@ -28,23 +29,8 @@ const numRuns = Number(process.env['AWRR_PROPERTY_RUNS'] ?? 30)
 
 const recordIds = ['ORD-1', 'ORD-2'] as const
 const items = ['widget', 'mug'] as const
-/** The e-commerce tools; the other domains' tools have their own workflows. */
-const ecommerceTools = [
-  'get_record',
-  'auth_check',
-  'policy_check',
-  'update_record',
-  'write_audit',
-  'notify_user',
-  'send_message',
-  'create_ticket',
-  'commit',
-  'lock_inventory',
-  'unlock_inventory',
-  'process_payment',
-  'refund_payment',
-  'rollback',
-] as const
+// The other domains' tools have their own workflows.
+const ecommerceTools = ecommerceToolNames
 
 const recordId = fc.constantFrom(...recordIds)
 const item = fc.constantFrom(...items)

@@ -176,7 +176,7 @@ class TaskRun {
   private usedRealTime = false
   /** A write timed out or lost its connection: it may have happened. */
   private ambiguousWrite = false
-  private confirmedWrites = 0
+  private confirmedWrite = false
   private firstFailure: { observation: Observation; decision: RecoveryDecision } | undefined
 
   constructor(private readonly input: RunTaskInput) {
@@ -213,8 +213,7 @@ class TaskRun {
     }
     // Whether to compensate is decided from what the client saw (a confirmed write, a write that
     // timed out, an error answer that changed the world hash), never from the ground truth.
-    const halfWritten = this.lastSeenWorldHash !== null && this.lastSeenWorldHash !== this.lastGoodWorldHash
-    const mayHaveWritten = this.saga.length > 0 || this.confirmedWrites > 0 || this.ambiguousWrite || halfWritten
+    const mayHaveWritten = this.confirmedWrite || this.mayHaveWrittenUnseen()
     if (ending.outcome !== 'completed' && this.options.saga && mayHaveWritten) {
       try {
         const compensated = await runInTask(this.environment, () => this.compensate())
@@ -334,7 +333,7 @@ class TaskRun {
         this.ambiguousWrite = false
         if (sideEffect) {
           this.sideEffectsStarted = true
-          this.confirmedWrites++
+          this.confirmedWrite = true
           if (this.environment.httpToolNamed(step.tool)) this.realSideEffects.push({ index, tool: step.tool })
           this.pushCompensation(index, step, spec, args, outcome.body)
         }
@@ -461,13 +460,21 @@ class TaskRun {
     this.emit({ type: 'saga:push', step: index, tool: declared.tool, at: this.clock.now() })
   }
 
+  /**
+   * The failing step may have written without a confirmed answer: an error answer whose world hash
+   * differs from the last good one (a half-done write), or a side-effecting call that timed out.
+   */
+  private mayHaveWrittenUnseen(): boolean {
+    const halfWritten = this.lastSeenWorldHash !== null && this.lastSeenWorldHash !== this.lastGoodWorldHash
+    return halfWritten || this.ambiguousWrite
+  }
+
   /** Undoes what the task did, newest first. Returns false when some compensation kept failing. */
   private async compensate(): Promise<boolean> {
     // The failing step may have written half its effect (a changed world hash on the error answer)
     // or may have written without answering (a timeout on a write): neither is on the saga stack,
     // so the world goes back to the last checkpoint first.
-    const halfWritten = this.lastSeenWorldHash !== null && this.lastSeenWorldHash !== this.lastGoodWorldHash
-    if (halfWritten || this.ambiguousWrite) {
+    if (this.mayHaveWrittenUnseen()) {
       await this.call('rollback', {}, 'rollback', null, 0, false)
       this.emit({ type: 'world:rollback', step: -1, at: this.clock.now() })
     }

@@ -59,6 +59,8 @@ export interface ResolvedHttpTool {
   name: string
   method: string
   url: string
+  /** `METHOD origin/path`: what a request is matched on (query strings differ between calls). */
+  target: string
   headers: Record<string, string>
   spec: HttpToolSpec
 }
@@ -116,13 +118,11 @@ export class TaskEnvironment {
     this.initialWorld = options.world
     this.clock = options.clock
     this.checkpoint = snapshotWorld(this.world)
-    this.httpTools = Object.entries(options.tools ?? {}).map(([name, spec]) => ({
-      name,
-      method: spec.request.method,
-      url: interpolateEnv(spec.request.url),
-      headers: Object.fromEntries(Object.entries(spec.request.headers ?? {}).map(([key, value]) => [key, interpolateEnv(value)])),
-      spec,
-    }))
+    this.httpTools = Object.entries(options.tools ?? {}).map(([name, spec]) => {
+      const url = interpolateEnv(spec.request.url)
+      const headers = Object.entries(spec.request.headers ?? {}).map(([key, value]) => [key, interpolateEnv(value)])
+      return { name, method: spec.request.method, url, target: targetOf(spec.request.method, new URL(url)), headers: Object.fromEntries(headers), spec }
+    })
     this.origins = new Set([...this.httpTools.map((tool) => new URL(tool.url).origin), ...(options.origins ?? [])])
     const faults = options.faults.map((fault) =>
       fault.target ? { ...fault, target: { ...fault.target, url: interpolateEnv(fault.target.url) } } : fault,
@@ -174,8 +174,8 @@ export class TaskEnvironment {
     const url = new URL(call.url)
     if (!this.origins.has(url.origin)) return { kind: 'not_declared' }
     this.syncWallClock()
-    const target = `${call.method} ${url.origin}${url.pathname}`
-    const declared = this.httpTools.find((tool) => tool.method === call.method && sameEndpoint(tool.url, url))
+    const target = targetOf(call.method, url)
+    const declared = this.httpTools.find((tool) => tool.target === target)
     const tool = declared?.name ?? target
     const sideEffect = declared ? (declared.spec.side_effect ?? declared.method !== 'GET') : call.method !== 'GET'
     const index = this.callCounter++
@@ -357,9 +357,8 @@ export class TaskEnvironment {
   }
 }
 
-function sameEndpoint(declared: string, actual: URL): boolean {
-  const url = new URL(declared)
-  return url.origin === actual.origin && url.pathname === actual.pathname
+function targetOf(method: string, url: URL): string {
+  return `${method} ${url.origin}${url.pathname}`
 }
 
 /** The origin of a URL pattern, up to its first wildcard: `http://127.0.0.1:4000/charge*`. */

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import type { TraceEvent } from '../executor/trace-events.ts'
 import { createVirtualClock } from '../virtual-clock.ts'
-import { TaskEnvironment } from './task-environment.ts'
+import { TaskEnvironment, type TaskEnvironmentOptions } from './task-environment.ts'
 import { ensureToolServer, runInTask } from './tool-server.ts'
 
 let hits = 0
@@ -20,29 +20,8 @@ beforeAll(async () => {
 })
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())))
 
-test('a request made outside any task never leaves the process', async () => {
-  await expect(fetch(url)).rejects.toThrow()
-  expect(hits).toBe(0)
-})
-
-test('a task request to an origin no scenario declares is refused and recorded in the trace', async () => {
-  const events: TraceEvent[] = []
-  const environment = new TaskEnvironment({
-    seed: 1,
-    scenario: 's',
-    task: 't',
-    world: { records: {}, inventory: {} },
-    faults: [],
-    clock: createVirtualClock(),
-    trace: { emit: (event) => events.push(event) },
-  })
-  await expect(runInTask(environment, () => fetch(url))).rejects.toThrow()
-  expect(hits).toBe(0)
-  expect(events).toEqual([expect.objectContaining({ type: 'task:error', where: 'router', message: expect.stringContaining('Blocked a request') })])
-})
-
-test('a declared origin passes through to the real service', async () => {
-  const environment = new TaskEnvironment({
+function environment(options: Partial<TaskEnvironmentOptions> = {}): TaskEnvironment {
+  return new TaskEnvironment({
     seed: 1,
     scenario: 's',
     task: 't',
@@ -50,9 +29,26 @@ test('a declared origin passes through to the real service', async () => {
     faults: [],
     clock: createVirtualClock(),
     trace: { emit: () => {} },
-    tools: { ping: { request: { method: 'GET', url } } },
+    ...options,
   })
-  const response = await runInTask(environment, () => fetch(url))
+}
+
+test('a request made outside any task never leaves the process', async () => {
+  await expect(fetch(url)).rejects.toThrow()
+  expect(hits).toBe(0)
+})
+
+test('a task request to an origin no scenario declares is refused and recorded in the trace', async () => {
+  const events: TraceEvent[] = []
+  const task = environment({ trace: { emit: (event) => events.push(event) } })
+  await expect(runInTask(task, () => fetch(url))).rejects.toThrow()
+  expect(hits).toBe(0)
+  expect(events).toEqual([expect.objectContaining({ type: 'task:error', where: 'router', message: expect.stringContaining('Blocked a request') })])
+})
+
+test('a declared origin passes through to the real service', async () => {
+  const task = environment({ tools: { ping: { request: { method: 'GET', url } } } })
+  const response = await runInTask(task, () => fetch(url))
   expect(await response.text()).toBe('ok')
   expect(hits).toBe(1)
 })

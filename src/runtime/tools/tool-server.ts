@@ -31,11 +31,11 @@ export function allowPassthroughOrigin(origin: string): void {
  * whose resolver returns nothing through to the network, so `onUnhandledRequest` cannot be relied on.
  */
 const router = http.all('*', async ({ request, requestId }) => {
+  const url = new URL(request.url)
   // Before the task lookup: a configured service's calls are the strategy's, never the task's.
-  if (passthroughOrigins.size > 0 && passthroughOrigins.has(new URL(request.url).origin)) return passthrough()
+  if (passthroughOrigins.has(url.origin)) return passthrough()
   const environment = currentTask.getStore()
   if (!environment) return refuse(request.url, undefined)
-  const url = new URL(request.url)
   const { step, purpose } = environment.takeAnnouncedCall()
   if (url.origin !== toolServiceOrigin) {
     const route = await environment.routeExternal({ method: request.method, url: request.url, step, purpose, signal: request.signal })

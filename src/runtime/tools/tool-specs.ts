@@ -7,7 +7,8 @@ import { healthcareToolNames, healthcareToolSpecs } from './domains/healthcare.t
  * them for latency. Strategies may read them too: a real client knows its own tools.
  */
 
-export const builtinToolNames = [
+/** The original prototype's e-commerce tools. */
+export const ecommerceToolNames = [
   'get_record',
   'auth_check',
   'policy_check',
@@ -22,9 +23,9 @@ export const builtinToolNames = [
   'process_payment',
   'refund_payment',
   'rollback',
-  ...healthcareToolNames,
-  ...contentToolNames,
 ] as const
+
+export const builtinToolNames = [...ecommerceToolNames, ...healthcareToolNames, ...contentToolNames] as const
 
 export type BuiltinToolName = (typeof builtinToolNames)[number]
 
