@@ -91,7 +91,8 @@ class TaskEnded extends Error {
 
 const toolUrl = (tool: string) => `${toolServiceOrigin}/tools/${encodeURIComponent(tool)}`
 
-function bestActionFor(truth: InjectedFault | undefined): RecoveryActionName {
+/** RCA ground truth as specified: Conflict -> rollback, transient -> retry, everything else -> escalate. */
+function rcaActionOf(truth: InjectedFault | undefined): RecoveryActionName {
   if (!truth) return 'escalate'
   if (truth.fault.type === 'Conflict') return 'rollback'
   return truth.layer === 'transient' ? 'retry' : 'escalate'
@@ -361,7 +362,7 @@ class TaskRun {
         step: index,
         attempt,
         layer_true: truth?.layer ?? 'none',
-        action_true: bestActionFor(truth),
+        action_true: rcaActionOf(truth),
         layer_pred: decision.diagnosis?.layer ?? 'unknown',
         action_pred: decision.action,
         source: decision.diagnosis?.source ?? 'rule',
