@@ -76,22 +76,51 @@ for (let round = 0; round < rounds; round++) {
   perRound.push({ bare, clean: clean_.microsPerCall, faulted: faulted.microsPerCall })
 }
 /**
- * Heap still in use after a full GC, per call or task, once the measurements are done: what a
- * worker keeps as it works through a large suite. Needs `--expose-gc` (bench/run.mjs passes it).
+ * Heap still in use, per call or task, after a round of work in steady state: what a worker keeps
+ * as it works through a large suite. The interception stays installed across the measurement (a
+ * worker's does), the work is warmed up first, and the collector runs over several macrotasks so
+ * that finalizers and weak references settle. Needs `--expose-gc` (bench/run.mjs passes it).
  */
 async function retainedKb(work: () => Promise<unknown>, units: number): Promise<number | null> {
   const gc = (globalThis as { gc?: () => void }).gc
   if (!gc) return null
-  gc()
-  gc()
+  const settle = async () => {
+    for (let pass = 0; pass < 4; pass++) {
+      gc()
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    }
+  }
+  await work()
+  await settle()
   const before = process.memoryUsage().heapUsed
   await work()
-  gc()
-  gc()
+  await settle()
   return (process.memoryUsage().heapUsed - before) / 1024 / units
 }
-const retainedPerBareCall = await retainedKb(() => bareRound(3_000), 3_050)
-const retainedPerTask = await retainedKb(() => harnessRound(suite, 'bench-retained'), suite.length + 10)
+
+async function bareCalls(calls: number): Promise<void> {
+  for (let index = 0; index < calls; index++) {
+    const response = await fetch('http://tools.awrr.test/tools/get_record', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ record_id: 'REC1' }),
+    })
+    JSON.parse(await response.text())
+  }
+}
+
+const bareServer = setupServer(http.all('*', async () => HttpResponse.json({ ok: true, result: {} })))
+bareServer.listen({ onUnhandledRequest: 'error' })
+const retainedPerBareCall = await retainedKb(() => bareCalls(3_000), 3_000)
+bareServer.close()
+ensureToolServer()
+const retainedPerTask = await retainedKb(async () => {
+  const strategy = ruleBased()
+  for (const task of suite) {
+    await runTask({ task, scenario: 'bench-retained', file: 'bench', seed: 42, batch: 0, strategy, trace: { emit: () => undefined }, tracePath: 'bench' })
+  }
+}, suite.length)
+closeToolServer()
 
 const bare = median(perRound.map((round) => round.bare))
 const clean_ = median(perRound.map((round) => round.clean))

@@ -22,7 +22,7 @@ const nodeGroups = [
 function groupOf(url, functionName) {
   const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)?.[1]
   if (pkg) return pkg
-  if (url.includes('/src/')) return 'awrr (src/)'
+  if (url.includes('/src/') || url.includes('/dist/')) return 'awrr (src/, dist/)'
   if (url.startsWith('node:')) return nodeGroups.find(([pattern]) => pattern.test(url))?.[1] ?? `node: other (${url.replace(/^node:(internal\/)?/, '').split('/')[0]})`
   if (url === '') return `(${functionName.replace(/[()]/g, '')})`
   return 'other'

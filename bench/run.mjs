@@ -210,6 +210,11 @@ const results = {
 log(`AWRR benchmark on ${results.machine.cores} x ${results.machine.cpu}, Node ${process.version}, load ${results.machine.load_before.join(' ')}`)
 log(`strategies: ${strategies.join(', ')}; speed index ${results.machine.speed_index_ms} ms (lower is faster)`)
 
+if (parts.has('a') || parts.has('b')) {
+  // The Vitest runs load the compiled plugin (bench/vitest.bench.config.ts): build it from src first.
+  execFileSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' })
+}
+
 if (parts.has('a')) {
   const runs = []
   for (let index = 0; index < repeat; index++) {

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Plugin } from 'vite'
@@ -112,6 +113,13 @@ export const defaultAwrrOptions: ResolvedAwrrOptions = {
 const scenarioFile = /\.scenario\.ya?ml$/
 const ownExtension = path.extname(fileURLToPath(import.meta.url))
 const suiteModulePath = fileURLToPath(new URL(`../runtime/vitest/scenario-suite${ownExtension}`, import.meta.url))
+const runtimeDirectory = fileURLToPath(new URL('../runtime/', import.meta.url))
+/**
+ * Compiled, the runtime is plain ESM that Node imports itself: Vitest need not transform it for
+ * every project's module graph, as it already does not for a copy installed in node_modules. (The
+ * TypeScript sources, which only this repository runs, still go through Vite.)
+ */
+const runtimeExternal = ownExtension === '.js' ? [new RegExp(`^${runtimeDirectory.replaceAll('\\', '/').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`)] : []
 
 export function resolveSeed(configured: number, env: NodeJS.ProcessEnv = process.env): number {
   const fromEnv = env['AWRR_SEED']
@@ -189,12 +197,18 @@ export function awrr(options: AwrrOptions = {}): Plugin {
           // file gets its own strategy instance and worlds), so re-importing MSW, zod and the
           // runtime for every file, which costs more than running the tasks, buys nothing.
           isolate: resolved.isolate,
+          server: { deps: { external: runtimeExternal } },
           // An agent's own time limit must end its task before Vitest's test timeout would.
           ...(agentTimeouts.has(name) ? { testTimeout: agentTimeouts.get(name)! + 10_000 } : {}),
           provide: { 'awrr:strategy': name, 'awrr:config': runConfig() },
         },
       }))
-      return { test: { projects } } as Record<string, unknown>
+      // Vitest keeps one core for its main process (cores - 1 workers) because that process
+      // transforms code for the workers. Here the workers do nearly all the work (the main process
+      // compiles each scenario file once), so every core runs a worker unless the user says otherwise.
+      const userTest = (config as { test?: { maxWorkers?: unknown } }).test
+      const maxWorkers = userTest?.maxWorkers === undefined ? { maxWorkers: availableParallelism() } : {}
+      return { test: { projects, ...maxWorkers } } as Record<string, unknown>
     },
     configResolved(config) {
       root = config.root

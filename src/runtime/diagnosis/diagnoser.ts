@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { layers, type Layer } from '../scenario/schema.ts'
+import { layers, type Layer } from '../scenario/taxonomy.ts'
 import type { Observation } from '../strategies/recovery-strategy.ts'
 
 /**

@@ -1,6 +1,6 @@
 import { urlPattern } from '../http/env-interpolation.ts'
 import { createRandom, hashSeed } from '../random.ts'
-import { defaultLayerOf, type Layer } from '../scenario/schema.ts'
+import { defaultLayerOf, type Layer } from '../scenario/taxonomy.ts'
 import type { ResolvedFault } from '../scenario/task-spec.ts'
 
 /** The ground truth of one injected fault. Only the trace, the reporters and ORACLE see it. */

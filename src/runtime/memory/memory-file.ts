@@ -3,7 +3,7 @@ import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, un
 import path from 'node:path'
 import { z } from 'zod'
 import { diagnosisActions } from '../diagnosis/diagnoser.ts'
-import { layers } from '../scenario/schema.ts'
+import { layers } from '../scenario/taxonomy.ts'
 import type { RunConfig } from '../vitest/run-config.ts'
 import { withFileLock, type FileLockOptions } from './file-lock.ts'
 import { addEntry, entryKey, entryOf, mergePrefixes, type MemoryEntry, type MemoryUpdate } from './memory-bank.ts'

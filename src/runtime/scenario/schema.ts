@@ -1,36 +1,14 @@
 import { z } from 'zod'
 import { builtinToolNames, isBuiltinTool } from '../tools/tool-specs.ts'
 import { domainNames, domainWorkflows, workflowNames } from './domains.ts'
+import { faultModes, faultTypes, layers, outcomes } from './taxonomy.ts'
 
 /**
  * The scenario file format. This schema is the single source of the `Scenario` type and of
  * `schema/scenario.schema.json`, which editors use for completion.
  */
 
-export const faultTypes = [
-  'Timeout',
-  'HTTP_500',
-  'Unavailable',
-  'RateLimited',
-  'NetworkError',
-  'AuthDenied',
-  'NotFound',
-  'BadRequest',
-  'PolicyRejected',
-  'WrongData',
-  'Conflict',
-  'StateCorruption',
-] as const
-export type FaultType = (typeof faultTypes)[number]
-
-export const faultModes = ['once', 'per_attempt', 'persistent', 'stateful_conflict', 'first_n'] as const
-export type FaultMode = (typeof faultModes)[number]
-
-export const layers = ['transient', 'persistent', 'semantic', 'cascade'] as const
-export type Layer = (typeof layers)[number]
-
-export const outcomes = ['completed', 'escalated', 'failed'] as const
-export type Outcome = (typeof outcomes)[number]
+export { defaultLayerOf, faultModes, faultTypes, layers, outcomes, type FaultMode, type FaultType, type Layer, type Outcome } from './taxonomy.ts'
 
 export { domainNames, workflowNames, type DomainName, type WorkflowName } from './domains.ts'
 
@@ -91,6 +69,7 @@ export const httpCheckSchema = z.strictObject({
   headers: z.record(z.string(), z.string()).optional(),
   status: z.int().min(100).max(599).optional(),
   json: z.unknown().optional().describe('Subset the response body must contain.'),
+  timeout_ms: z.int().min(1).max(600_000).optional().describe('How long the check waits for its answer, in real milliseconds (default 10000); no answer in time is a rejection.'),
 })
 
 export const faultTargetSchema = z.strictObject({
@@ -415,17 +394,3 @@ export type GenerateSpec = z.infer<typeof generateSchema>
 export type InlineTaskSpec = z.infer<typeof inlineTaskSchema>
 export type TemplateSpec = z.infer<typeof templateSchema>
 
-export const defaultLayerOf: Readonly<Record<FaultType, Layer>> = {
-  Timeout: 'transient',
-  HTTP_500: 'transient',
-  Unavailable: 'transient',
-  RateLimited: 'transient',
-  NetworkError: 'transient',
-  AuthDenied: 'persistent',
-  NotFound: 'persistent',
-  BadRequest: 'semantic',
-  PolicyRejected: 'semantic',
-  WrongData: 'semantic',
-  Conflict: 'cascade',
-  StateCorruption: 'cascade',
-}

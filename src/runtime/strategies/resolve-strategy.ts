@@ -1,24 +1,24 @@
 import { pathToFileURL } from 'node:url'
 import type { RunConfig } from '../vitest/run-config.ts'
-import { memoryStoreFor } from '../memory/memory-file.ts'
 import { naiveRetry, noRecovery, ruleBased } from './builtin-strategies.ts'
-import { diagnosisDriven } from './diagnosis-driven.ts'
-import { industryStandard } from './industry-standard.ts'
-import { memoryAugmented } from './memory-augmented.ts'
-import { oracle } from './oracle.ts'
 import type { InjectedFault } from '../faults/fault-plan.ts'
 import type { FailureContext, PrivilegedStrategy, RecoveryStrategy } from './recovery-strategy.ts'
 
 export const builtinStrategyNames = ['B0', 'B1', 'B2', 'STD', 'B3', 'B4', 'ORACLE'] as const
 
-const builtinFactories: Record<string, (config: RunConfig) => RecoveryStrategy> = {
-  B0: () => noRecovery(),
-  B1: () => naiveRetry(),
-  B2: () => ruleBased(),
-  STD: () => industryStandard(),
-  B3: () => diagnosisDriven(),
-  B4: (config) => memoryAugmented({ memory: memoryStoreFor(config, 'B4') }),
-  ORACLE: () => oracle(),
+// A worker runs one strategy: the others' modules (cockatiel for STD, zod and the memory file for
+// B4) are imported only by the worker that needs them, which keeps every worker's start-up short.
+const builtinFactories: Record<string, (config: RunConfig) => Promise<RecoveryStrategy>> = {
+  B0: async () => noRecovery(),
+  B1: async () => naiveRetry(),
+  B2: async () => ruleBased(),
+  STD: async () => (await import('./industry-standard.ts')).industryStandard(),
+  B3: async () => (await import('./diagnosis-driven.ts')).diagnosisDriven(),
+  B4: async (config) => {
+    const [{ memoryAugmented }, { memoryStoreFor }] = await Promise.all([import('./memory-augmented.ts'), import('../memory/memory-file.ts')])
+    return memoryAugmented({ memory: memoryStoreFor(config, 'B4') })
+  },
+  ORACLE: async () => (await import('./oracle.ts')).oracle(),
 }
 
 function isStrategy(value: unknown): value is RecoveryStrategy {
@@ -35,13 +35,13 @@ export async function resolveStrategy(
   importModule: (id: string) => Promise<unknown> = (id) => import(id),
 ): Promise<RecoveryStrategy> {
   const builtin = builtinFactories[name]
-  if (builtin) return builtin(config)
+  if (builtin) return await builtin(config)
   const ref = config.strategyModules.find((candidate) => candidate.name === name)
   if (!ref) throw new Error(`[awrr] Unknown strategy "${name}". Built-in strategies: ${Object.keys(builtinFactories).join(', ')}.`)
   if ('base' in ref) {
     const base = builtinFactories[ref.base]
     if (!base) throw new Error(`[awrr] Strategy "${name}" is a variant of "${ref.base}", which is not a built-in strategy (${Object.keys(builtinFactories).join(', ')}).`)
-    const strategy = base(config)
+    const strategy = await base(config)
     return renamed(strategy, name, ref.saga, true)
   }
   const loaded = (await importModule(pathToFileURL(ref.module).href)) as Record<string, unknown>

@@ -1,7 +1,7 @@
 import { contentTools } from './domains/content.ts'
 import { healthcareTools } from './domains/healthcare.ts'
 import type { BuiltinToolName } from './tool-specs.ts'
-import { appendAudit, type WorldState } from './world.ts'
+import { appendAudit, cloneData, type WorldState } from './world.ts'
 
 export interface ToolAnswer {
   status: number
@@ -52,7 +52,7 @@ function recordOf(world: WorldState, args: Record<string, unknown>, key = 'recor
 export const builtinTools: Readonly<Record<Exclude<BuiltinToolName, 'rollback'>, ToolImplementation>> = {
   get_record(world, args) {
     const found = recordOf(world, args)
-    return 'answer' in found ? found.answer : ok({ record_id: found.id, record: structuredClone(found.record) })
+    return 'answer' in found ? found.answer : ok({ record_id: found.id, record: cloneData(found.record) })
   },
   auth_check(_world, args) {
     return ok({ allowed: true, subject: text(args, 'record_id') ?? text(args, 'user') ?? 'workflow' })
@@ -76,7 +76,7 @@ export const builtinTools: Readonly<Record<Exclude<BuiltinToolName, 'rollback'>,
     for (const key of Object.keys(patch)) previous[key] = found.record[key] ?? null
     Object.assign(found.record, patch)
     appendAudit(world, 'write', 'update_record', { record_id: found.id, patch })
-    return ok({ record_id: found.id, record: structuredClone(found.record), previous })
+    return ok({ record_id: found.id, record: cloneData(found.record), previous })
   },
   write_audit(world, args) {
     appendAudit(world, 'audit', 'write_audit', { record_id: text(args, 'record_id') ?? null, entry: args['entry'] ?? null })

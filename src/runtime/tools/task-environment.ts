@@ -10,6 +10,7 @@ import { builtinTools, type ToolAnswer } from './builtin-tools.ts'
 import { builtinToolSpecs, isBuiltinTool } from './tool-specs.ts'
 import {
   appendAudit,
+  cloneData,
   createWorld,
   restoreWorld,
   snapshotWorld,
@@ -312,7 +313,7 @@ export class TaskEnvironment {
     if (stored) return { answer: stored as ToolAnswer, replayed: true }
     const answer = builtinTools[call.tool as keyof typeof builtinTools](this.world, call.args)
     if (call.purpose === 'compensation' && answer.status < 300) appendAudit(this.world, 'compensation', call.tool)
-    if (key !== undefined && answer.status < 300) this.world.idempotency[key] = structuredClone(answer)
+    if (key !== undefined && answer.status < 300) this.world.idempotency[key] = cloneData(answer)
     return { answer, replayed: false }
   }
 

@@ -52,3 +52,25 @@ test('a declared origin passes through to the real service', async () => {
   expect(await response.text()).toBe('ok')
   expect(hits).toBe(1)
 })
+
+test('restarting the interception between tasks to forget finished requests lets nothing through', async () => {
+  const { toolServerRestarts } = await import('./tool-server.ts')
+  const saved = toolServerRestarts.after
+  toolServerRestarts.after = 3
+  const restartsBefore = toolServerRestarts.count
+  const hitsBefore = hits
+  try {
+    for (let index = 0; index < 4; index++) {
+      const task = environment({ task: `t${index}` })
+      // Two calls per task: one answered, one refused (the kind MSW would otherwise keep).
+      const answered = await runInTask(task, async () => (await fetch('http://tools.awrr.test/tools/auth_check', { method: 'POST', body: '{}' })).status)
+      expect(answered).toBe(200)
+      await expect(runInTask(task, () => fetch(url))).rejects.toThrow()
+    }
+    expect(toolServerRestarts.count).toBeGreaterThan(restartsBefore)
+    await expect(fetch(url)).rejects.toThrow()
+    expect(hits).toBe(hitsBefore)
+  } finally {
+    toolServerRestarts.after = saved
+  }
+})

@@ -31,6 +31,7 @@ export function allowPassthroughOrigin(origin: string): void {
  * whose resolver returns nothing through to the network, so `onUnhandledRequest` cannot be relied on.
  */
 const router = http.all('*', async ({ request, requestId }) => {
+  requestsSinceStart++
   const url = new URL(request.url)
   // Before the task lookup: a configured service's calls are the strategy's, never the task's.
   if (passthroughOrigins.has(url.origin)) return passthrough()
@@ -95,6 +96,17 @@ function toResponse(answer: ServedAnswer) {
 /** Requests that went through to a real service, until their answer is seen. */
 const bypassed = new Map<string, { environment: TaskEnvironment; call: number; startedAt: number }>()
 
+/**
+ * MSW 2.15 keeps its record of a request until the request's response event, which a request
+ * answered with a network error, or aborted by its deadline, never has: each such request stays
+ * in memory for as long as the interception is on. Between tasks, once this many requests have
+ * been made (`toolServerRestarts.after`), the interception is switched off and on again, which forgets them. No request can
+ * slip through unintercepted: both steps are synchronous and no task is running.
+ */
+export const toolServerRestarts = { after: 5_000, count: 0 }
+let requestsSinceStart = 0
+let tasksRunning = 0
+
 /** Starts the worker's interception once; later calls are free. */
 export function ensureToolServer(): void {
   if (server) return
@@ -110,6 +122,7 @@ export function ensureToolServer(): void {
     bypassed.delete(requestId)
   })
   server = created
+  requestsSinceStart = 0
 }
 
 export function closeToolServer(): void {
@@ -117,6 +130,17 @@ export function closeToolServer(): void {
   server = undefined
 }
 
-export function runInTask<T>(environment: TaskEnvironment, run: () => Promise<T>): Promise<T> {
-  return currentTask.run(environment, run)
+export async function runInTask<T>(environment: TaskEnvironment, run: () => Promise<T>): Promise<T> {
+  tasksRunning++
+  try {
+    return await currentTask.run(environment, run)
+  } finally {
+    tasksRunning--
+    if (tasksRunning === 0 && server && requestsSinceStart >= toolServerRestarts.after) {
+      closeToolServer()
+      ensureToolServer()
+      toolServerRestarts.count++
+    }
+  }
 }
+

@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, test } from 'vitest'
 import type { TaskWorld } from '../scenario/task-spec.ts'
-import { appendAudit, createWorld, restoreWorld, snapshotWorld, stableStringify, worldHash } from './world.ts'
+import { appendAudit, cloneData, createWorld, restoreWorld, snapshotWorld, stableStringify, worldHash } from './world.ts'
 
 const initial = (): TaskWorld => ({
   records: { REC1: { status: 'pending', value: 240, tags: ['a'] } },
@@ -100,5 +100,24 @@ describe('stableStringify', () => {
     expect(stableStringify({ b: [{ d: 1, c: 2 }], a: null })).toBe('{"a":null,"b":[{"c":2,"d":1}]}')
     expect(stableStringify([3, 1])).toBe('[3,1]')
     expect(stableStringify(undefined)).toBe('null')
+  })
+})
+
+describe('cloneData', () => {
+  test('copies plain data deeply: changing the copy leaves the original alone', () => {
+    const original = { records: { REC1: { status: 'pending', tags: ['a', { deep: 1 }], note: null, paid: false } }, inventory: { widget: 3 } }
+    const copy = cloneData(original)
+    expect(copy).toEqual(original)
+    ;(copy.records.REC1.tags[1] as { deep: number }).deep = 2
+    copy.records.REC1.status = 'done'
+    expect(original.records.REC1).toEqual({ status: 'pending', tags: ['a', { deep: 1 }], note: null, paid: false })
+  })
+
+  test('an own "__proto__" key stays a key and never becomes the prototype', () => {
+    const parsed = JSON.parse('{"__proto__": {"polluted": true}, "id": "x"}') as Record<string, unknown>
+    const copy = cloneData(parsed)
+    expect(Object.getPrototypeOf(copy)).toBe(Object.prototype)
+    expect(Object.keys(copy)).toEqual(['__proto__', 'id'])
+    expect((copy as { polluted?: boolean }).polluted).toBeUndefined()
   })
 })

@@ -33,9 +33,27 @@ export interface WorldState {
   idempotency: Record<string, StoredAnswer>
 }
 
+/**
+ * A deep copy of plain data (what YAML and JSON give: objects, arrays, strings, numbers, booleans,
+ * null). The world is only ever such data, and this is some ten times faster than `structuredClone`
+ * on the small objects it is made of, which mattered: the world is copied after every write.
+ */
+export function cloneData<T>(value: T): T {
+  if (value === null || typeof value !== 'object') return value
+  if (Array.isArray(value)) return value.map(cloneData) as T
+  const copy: Record<string, unknown> = {}
+  for (const key of Object.keys(value)) {
+    const item = cloneData((value as Record<string, unknown>)[key])
+    // An own "__proto__" key (JSON.parse makes them) must stay a key, not become the prototype.
+    if (key === '__proto__') Object.defineProperty(copy, key, { value: item, enumerable: true, writable: true, configurable: true })
+    else copy[key] = item
+  }
+  return copy as T
+}
+
 export function createWorld(initial: TaskWorld): WorldState {
   return {
-    records: structuredClone(initial.records),
+    records: cloneData(initial.records),
     inventory: { ...initial.inventory },
     payments: [],
     messages: [],
@@ -49,7 +67,7 @@ export function createWorld(initial: TaskWorld): WorldState {
 export type WorldSnapshot = Pick<WorldState, 'records' | 'inventory' | 'payments' | 'committed' | 'idempotency'>
 
 export function snapshotWorld(world: WorldState): WorldSnapshot {
-  return structuredClone({
+  return cloneData({
     records: world.records,
     inventory: world.inventory,
     payments: world.payments,
@@ -59,7 +77,7 @@ export function snapshotWorld(world: WorldState): WorldSnapshot {
 }
 
 export function restoreWorld(world: WorldState, snapshot: WorldSnapshot): void {
-  Object.assign(world, structuredClone(snapshot))
+  Object.assign(world, cloneData(snapshot))
 }
 
 export function appendAudit(world: WorldState, kind: string, tool: string, detail: Record<string, unknown> = {}): void {

@@ -1,6 +1,6 @@
 import type { ToolImplementation } from '../builtin-tools.ts'
 import type { ToolSpec } from '../tool-specs.ts'
-import { appendAudit } from '../world.ts'
+import { appendAudit, cloneData } from '../world.ts'
 import { fail, findRecord, missing, ok, text } from './tool-answers.ts'
 
 /**
@@ -80,7 +80,7 @@ const assetsOf = (draft: Record<string, unknown>) => assetList(draft, 'assets')
 export const contentTools: Readonly<Record<ContentToolName, ToolImplementation>> = {
   fetch_draft(world, args) {
     const found = findRecord(world, args, 'record_id', 'draft')
-    return 'answer' in found ? found.answer : ok({ record_id: found.id, draft: structuredClone(found.record) })
+    return 'answer' in found ? found.answer : ok({ record_id: found.id, draft: cloneData(found.record) })
   },
   moderation_check(world, args) {
     const found = findRecord(world, args, 'record_id', 'draft')

@@ -1,6 +1,6 @@
 import type { ToolImplementation } from '../builtin-tools.ts'
 import type { ToolSpec } from '../tool-specs.ts'
-import { appendAudit } from '../world.ts'
+import { appendAudit, cloneData } from '../world.ts'
 import { fail, findRecord, missing, ok, positiveAmount, text } from './tool-answers.ts'
 
 /**
@@ -78,7 +78,7 @@ const consentsTo = (patient: Record<string, unknown>, purpose: string): boolean 
 export const healthcareTools: Readonly<Record<HealthcareToolName, ToolImplementation>> = {
   find_patient(world, args) {
     const found = findRecord(world, args, 'patient_id', 'patient')
-    return 'answer' in found ? found.answer : ok({ patient_id: found.id, patient: structuredClone(found.record) })
+    return 'answer' in found ? found.answer : ok({ patient_id: found.id, patient: cloneData(found.record) })
   },
   check_consent(world, args) {
     const found = findRecord(world, args, 'patient_id', 'patient')
