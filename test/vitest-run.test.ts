@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
+import path from 'node:path'
 import { describe, test } from 'vitest'
 import { cleanOutput, fixturePath, readReport, runShellCommand, runVitest, type VitestRun } from './run-vitest.ts'
 
@@ -103,6 +104,24 @@ describe.concurrent('vitest run on a fixture project', () => {
     }
     expect(outcomeOf(report, 'B0', 'ambiguous-payment-timeout')).toMatchObject({ outcome: 'failed', consistent: false })
     expect(outcomeOf(report, 'B2', 'approval-denied')).toMatchObject({ outcome: 'escalated', reason: 'auth_denied' })
+
+    // Nothing half-written once the run is over: every trace file ends on a whole line, every line
+    // is JSON, and every task of the report has its start and its one final event in its file.
+    const traceRoot = fixturePath('leaderboard', '.awrr', 'traces')
+    for (const strategy of ['B0', 'B1', 'B2']) {
+      const files = readdirSync(path.join(traceRoot, strategy))
+      expect(files.length, strategy).toBeGreaterThan(0)
+      const events: { type: string; task?: string }[] = []
+      for (const file of files) {
+        const text = readFileSync(path.join(traceRoot, strategy, file), 'utf8')
+        expect(text.endsWith('\n'), `${strategy}/${file} ends on a whole line`).toBe(true)
+        for (const line of text.trimEnd().split('\n')) events.push(JSON.parse(line) as { type: string })
+      }
+      const tasks = report.strategies[strategy].tasks.length
+      expect(events.filter((event) => event.type === 'task:start'), strategy).toHaveLength(tasks)
+      expect(events.filter((event) => event.type === 'task:final'), strategy).toHaveLength(tasks)
+      expect(events.at(-1)?.type, strategy).toBe('task:final')
+    }
   })
 
   test('--project B1 runs only B1', async ({ expect }) => {

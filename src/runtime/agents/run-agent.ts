@@ -100,9 +100,17 @@ export async function runAgentTask(input: RunAgentInput): Promise<TaskSummary> {
       reason = String((result as { reason?: unknown }).reason ?? 'agent_escalated')
     } else {
       environment.announceCall({ step: undefined, purpose: 'oracle' })
-      const verdict = await runInTask(environment, () => judgeSuccess(task.success, environment.world))
-      outcome = verdict.ok ? 'completed' : 'failed'
-      reason = verdict.ok ? 'success' : 'success_oracle_rejected'
+      try {
+        const verdict = await runInTask(environment, () => judgeSuccess(task.success, environment.world))
+        trace.emit({ type: 'oracle:verdict', ok: verdict.ok, why: verdict.ok ? null : verdict.why, at: clock.now() })
+        outcome = verdict.ok ? 'completed' : 'failed'
+        reason = verdict.ok ? 'success' : 'success_oracle_rejected'
+      } catch (error) {
+        // An oracle that cannot judge has not said the task succeeded; the agent is not to blame.
+        outcome = 'failed'
+        reason = 'success_oracle_error'
+        trace.emit({ type: 'task:error', where: 'success_oracle', message: error instanceof Error ? `${error.name}: ${error.message}` : String(error), at: clock.now() })
+      }
     }
   } catch (error) {
     const timedOut = error instanceof AgentTimeout

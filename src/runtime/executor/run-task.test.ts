@@ -1,3 +1,5 @@
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { StepSpec } from '../scenario/schema.ts'
 import type { ResolvedFault, TaskSpec } from '../scenario/task-spec.ts'
@@ -129,8 +131,38 @@ describe('runTask: the success path', () => {
   })
 
   it('fails with success_oracle_rejected when the workflow ends but the record is not in the wanted state', async () => {
-    const { summary } = await run(noRecovery(), { success: { record: 'REC1', status: 'shipped' } })
+    const { summary, ofType } = await run(noRecovery(), { success: { record: 'REC1', status: 'shipped' } })
     expect(summary).toMatchObject({ outcome: 'failed', reason: 'success_oracle_rejected' })
+    expect(ofType('oracle:verdict')).toEqual([expect.objectContaining({ ok: false, why: 'record REC1 has status approved, expected shipped' })])
+  })
+
+  it('a success check whose service never answers rejects the task in time, with the reason in the trace', async () => {
+    const silent = createServer(() => {
+      // Accepts the request and never answers.
+    })
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
+    const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}/orders/A1`
+    try {
+      const started = performance.now()
+      const { summary, ofType, events } = await run(noRecovery(), { success: { http: { method: 'GET', url, timeout_ms: 200 } } })
+      expect(performance.now() - started).toBeLessThan(5_000)
+      expect(summary).toMatchObject({ outcome: 'failed', reason: 'success_oracle_rejected' })
+      expect(ofType('oracle:verdict')).toEqual([expect.objectContaining({ ok: false, why: expect.stringMatching(/^success check request failed: .*(abort|timeout)/i) })])
+      expect(events.at(-1)?.type).toBe('task:final')
+    } finally {
+      silent.closeAllConnections()
+      await new Promise<void>((resolve) => silent.close(() => resolve()))
+    }
+  })
+
+  it('a success oracle that throws ends the task failed (success_oracle_error), never completed, with the error in the trace', async () => {
+    delete process.env['AWRR_TEST_ORACLE_NEVER_SET']
+    const { summary, ofType } = await run(noRecovery(), {
+      success: { http: { method: 'GET', url: '${env.AWRR_TEST_ORACLE_NEVER_SET}/orders/A1' } },
+    })
+    expect(summary).toMatchObject({ outcome: 'failed', reason: 'success_oracle_error' })
+    expect(ofType('task:error')).toEqual([expect.objectContaining({ where: 'success_oracle', message: expect.stringContaining('AWRR_TEST_ORACLE_NEVER_SET') })])
+    expect(ofType('oracle:verdict')).toEqual([])
   })
 })
 

@@ -124,7 +124,13 @@ function budgetOptions(task: TaskSpec): ExecutorOptions {
 
 function successOrigins(task: TaskSpec): string[] {
   const url = task.success?.http?.url
-  return url ? [new URL(interpolateEnv(url)).origin] : []
+  if (!url) return []
+  try {
+    return [new URL(interpolateEnv(url)).origin]
+  } catch {
+    // An unset variable or a bad URL: no origin to open; the check itself then fails, in the task.
+    return []
+  }
 }
 
 function isContractKept(body: unknown): boolean {
@@ -302,7 +308,14 @@ class TaskRun {
       await this.runStep(index, workflow[index]!)
     }
     this.environment.announceCall({ step: undefined, purpose: 'oracle' })
-    const verdict = await judgeSuccess(success, this.environment.world)
+    let verdict: Awaited<ReturnType<typeof judgeSuccess>>
+    try {
+      verdict = await judgeSuccess(success, this.environment.world)
+    } catch (error) {
+      // An oracle that cannot judge has not said the task succeeded.
+      return this.endingFor(error, 'success_oracle')
+    }
+    this.emit({ type: 'oracle:verdict', ok: verdict.ok, why: verdict.ok ? null : verdict.why, at: this.clock.now() })
     return verdict.ok ? { outcome: 'completed', reason: 'success' } : { outcome: 'failed', reason: 'success_oracle_rejected' }
   }
 

@@ -21,6 +21,7 @@ export type TraceEvent =
   | { type: 'saga:push'; step: number; tool: string; at: number }
   | { type: 'saga:compensate'; step: number; tool: string; ok: boolean; attempts: number; at: number }
   | { type: 'task:error'; where: string; message: string; at: number }
+  | { type: 'oracle:verdict'; ok: boolean; why: string | null; at: number }
   | { type: 'task:final'; outcome: Outcome; reason: string; consistent: boolean; at: number }
 
 export interface TraceSink {

@@ -23,12 +23,16 @@ export async function judgeSuccess(success: SuccessSpec | undefined, world: Worl
   if (!success) return { ok: true }
   if (success.http) {
     const check = success.http
+    // An unset variable throws here, outside the try: a check that cannot be made is an error of
+    // the oracle, not a service that said no.
+    const url = interpolateEnv(check.url)
+    const headers = Object.fromEntries(Object.entries(check.headers ?? {}).map(([key, value]) => [key, interpolateEnv(value)]))
     let response: Response
     try {
-      response = await fetch(interpolateEnv(check.url), {
+      response = await fetch(url, {
         method: check.method,
-        headers: Object.fromEntries(Object.entries(check.headers ?? {}).map(([key, value]) => [key, interpolateEnv(value)])),
-        signal: AbortSignal.timeout(10_000),
+        headers,
+        signal: AbortSignal.timeout(check.timeout_ms ?? 10_000),
       })
     } catch (error) {
       return { ok: false, why: `success check request failed: ${error instanceof Error ? error.message : String(error)}` }

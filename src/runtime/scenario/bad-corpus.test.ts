@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, test } from 'vitest'
 import { generatedBadScenarios } from '../../../fixtures/bad-scenarios/generated-cases.ts'
+import { compileScenario } from '../../plugin/compile-scenario.ts'
 import { parseScenarioSource } from './load-scenario.ts'
 import { scenarioIssueCodes } from './scenario-error.ts'
 
@@ -22,6 +23,8 @@ interface CorpusEntry {
   file: string
   why: string
   generated?: boolean
+  /** "compile": the file parses; the plugin's compile step, which sees the environment, rejects it. */
+  stage?: 'compile'
   issues: ExpectedIssue[]
 }
 
@@ -48,13 +51,11 @@ describe('the bad-scenario corpus', () => {
 
   test('exercises every issue code the loader has', () => {
     const used = new Set(manifest.files.flatMap((entry) => entry.issues.map((issue) => issue.code)))
-    // missing_env comes from the plugin's compile step (the environment of the run), not from the file.
-    const notFromTheFile = new Set(['missing_env'])
-    expect([...scenarioIssueCodes].filter((code) => !used.has(code) && !notFromTheFile.has(code))).toEqual([])
+    expect([...scenarioIssueCodes].filter((code) => !used.has(code))).toEqual([])
   })
 
   // Generous: the slowest file parses in well under a second; a quadratic or exponential path takes minutes.
-  test.each(manifest.files.map((entry) => [entry.file, entry] as const))('%s', (file, entry) => {
+  test.each(manifest.files.filter((entry) => entry.stage !== 'compile').map((entry) => [entry.file, entry] as const))('%s', (file, entry) => {
     const bytes = bytesOf(entry)
     const result = parseScenarioSource(bytes, `fixtures/bad-scenarios/${file}`)
     if (result.ok) throw new Error(`${file} was accepted; expected ${entry.issues.map((issue) => issue.code).join(', ')} (${entry.why})`)
@@ -68,4 +69,16 @@ describe('the bad-scenario corpus', () => {
       expect(issue.received.length).toBeLessThanOrEqual(80)
     }
   }, 60_000)
+  test.each(manifest.files.filter((entry) => entry.stage === 'compile').map((entry) => [entry.file, entry] as const))(
+    '%s (parses, and the compile step rejects it)',
+    (file, entry) => {
+      const bytes = bytesOf(entry)
+      expect(parseScenarioSource(bytes, `fixtures/bad-scenarios/${file}`).ok).toBe(true)
+      const { code } = compileScenario({ source: bytes, absoluteFile: `${corpusDir}${file}`, file: `fixtures/bad-scenarios/${file}`, suiteModule: '/suite.ts', env: {} })
+      expect(code.startsWith('throw ')).toBe(true)
+      const issues = JSON.parse(/issues: (\[.*\]) \}\);/.exec(code)![1]!) as ExpectedIssue[]
+      expect(issues.map(({ code, path, line, column }) => ({ code, path, line, column }))).toEqual(entry.issues)
+      for (const issue of entry.issues) expect(code).toContain(`fixtures/bad-scenarios/${file}:${issue.line}:${issue.column}`)
+    },
+  )
 })
