@@ -24,13 +24,17 @@ export function allowPassthroughOrigin(origin: string): void {
   passthroughOrigins.add(normalized)
 }
 
+// A predicate that matches everything, not the path '*': MSW compiles a path pattern into a
+// regular expression on every request, and this handler routes every request anyway.
+const matchEverything = () => true
+
 /**
  * One MSW handler routes every request: the cost of a request grows with each handler MSW has to
  * try, so the routing happens here, once. Requests made outside a task, or to hosts no scenario
  * names, are refused here with a network error: once a handler matches, MSW 2 lets a request
  * whose resolver returns nothing through to the network, so `onUnhandledRequest` cannot be relied on.
  */
-const router = http.all('*', async ({ request, requestId }) => {
+const router = http.all(matchEverything, async ({ request, requestId }) => {
   requestsSinceStart++
   const url = new URL(request.url)
   // Before the task lookup: a configured service's calls are the strategy's, never the task's.
