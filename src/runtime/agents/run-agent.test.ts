@@ -17,10 +17,10 @@ const task: TaskSpec = {
   input: { record: 'REC1' },
 }
 
-async function runAgent(run: AgentRun, timeoutMs = 2_000) {
+async function runAgent(run: AgentRun, timeoutMs = 2_000, spec: TaskSpec = task) {
   const events: TraceEvent[] = []
   const summary = await runAgentTask({
-    task,
+    task: spec,
     scenario: 'agent-test',
     file: 'src/runtime/agents/run-agent.test.ts',
     seed: 42,
@@ -59,6 +59,17 @@ describe('runAgentTask', () => {
     })
     expect(summary).toMatchObject({ outcome: 'failed', reason: 'agent_error' })
     expect(events).toContainEqual(expect.objectContaining({ type: 'task:error', where: 'agent', message: 'Error: tool contract changed' }))
+  })
+
+  it('ends the task failed with success_oracle_error, not agent_error, when the oracle cannot judge', async () => {
+    delete process.env['AWRR_TEST_AGENT_ORACLE_NEVER_SET']
+    const unjudgeable: TaskSpec = { ...task, faults: [], success: { http: { method: 'GET', url: '${env.AWRR_TEST_AGENT_ORACLE_NEVER_SET}/orders/1' } } }
+    const { summary, events } = await runAgent(async () => {
+      await call('auth_check', {})
+    }, 2_000, unjudgeable)
+    expect(summary).toMatchObject({ outcome: 'failed', reason: 'success_oracle_error' })
+    expect(events).toContainEqual(expect.objectContaining({ type: 'task:error', where: 'success_oracle', message: expect.stringContaining('AWRR_TEST_AGENT_ORACLE_NEVER_SET') }))
+    expect(events.filter((event) => event.type === 'task:error' && event.where === 'agent')).toEqual([])
   })
 
   it('ends a hanging agent failed at its time limit and aborts its signal', async () => {

@@ -3,10 +3,9 @@ import type { TraceSink } from '../executor/trace-events.ts'
 import type { TaskSummary } from '../executor/task-summary.ts'
 import { createRandom, hashSeed } from '../random.ts'
 import { checkConsistency } from '../saga/consistency-oracle.ts'
-import { judgeSuccess } from '../saga/success-oracle.ts'
+import { judgeSuccess, successCheckOrigins } from '../saga/success-oracle.ts'
 import type { Outcome } from '../scenario/schema.ts'
 import type { TaskSpec } from '../scenario/task-spec.ts'
-import { interpolateEnv } from '../http/env-interpolation.ts'
 import { type CallRecord, TaskEnvironment } from '../tools/task-environment.ts'
 import { runInTask } from '../tools/tool-server.ts'
 import { createVirtualClock } from '../virtual-clock.ts'
@@ -64,7 +63,6 @@ export async function runAgentTask(input: RunAgentInput): Promise<TaskSummary> {
   const { task, scenario, seed } = input
   const clock = createVirtualClock()
   const trace = input.trace
-  const successUrl = task.success?.http?.url
   const environment = new TaskEnvironment({
     seed,
     scenario,
@@ -75,7 +73,7 @@ export async function runAgentTask(input: RunAgentInput): Promise<TaskSummary> {
     trace,
     realTime: true,
     ...(task.tools ? { tools: task.tools } : {}),
-    origins: successUrl ? [new URL(interpolateEnv(successUrl)).origin] : [],
+    origins: successCheckOrigins(task.success),
   })
   trace.emit({ type: 'task:start', task: task.id, scenario, strategy: input.agentName, seed, at: 0 })
   const random = createRandom(hashSeed(seed, scenario, task.id, 'agent', input.agentName))

@@ -1,6 +1,5 @@
-import { interpolateEnv } from '../http/env-interpolation.ts'
 import { createRandom, hashSeed } from '../random.ts'
-import { judgeSuccess } from '../saga/success-oracle.ts'
+import { judgeSuccess, successCheckOrigins } from '../saga/success-oracle.ts'
 import { checkConsistency } from '../saga/consistency-oracle.ts'
 import type { Outcome, StepSpec } from '../scenario/schema.ts'
 import type { TaskSpec } from '../scenario/task-spec.ts'
@@ -122,17 +121,6 @@ function budgetOptions(task: TaskSpec): ExecutorOptions {
   }
 }
 
-function successOrigins(task: TaskSpec): string[] {
-  const url = task.success?.http?.url
-  if (!url) return []
-  try {
-    return [new URL(interpolateEnv(url)).origin]
-  } catch {
-    // An unset variable or a bad URL: no origin to open; the check itself then fails, in the task.
-    return []
-  }
-}
-
 function isContractKept(body: unknown): boolean {
   if (!body || typeof body !== 'object') return false
   const { ok, result } = body as { ok?: unknown; result?: unknown }
@@ -199,7 +187,7 @@ class TaskRun {
       clock: this.clock,
       trace: input.trace,
       ...(input.task.tools ? { tools: input.task.tools } : {}),
-      origins: successOrigins(input.task),
+      origins: successCheckOrigins(input.task.success),
     })
     const strategyRandom = createRandom(hashSeed(input.seed, input.scenario, input.task.id, 'strategy', input.strategy.name))
     this.random = () => strategyRandom.next()

@@ -2,6 +2,20 @@ import { interpolateEnv } from '../http/env-interpolation.ts'
 import type { SuccessSpec } from '../scenario/schema.ts'
 import type { WorldState } from '../tools/world.ts'
 
+/**
+ * The origin the success check calls, which its task must be allowed to reach. An unset variable
+ * or a bad URL opens nothing: the check itself then fails, inside the task, with the reason.
+ */
+export function successCheckOrigins(success: SuccessSpec | undefined): string[] {
+  const url = success?.http?.url
+  if (!url) return []
+  try {
+    return [new URL(interpolateEnv(url)).origin]
+  } catch {
+    return []
+  }
+}
+
 export type SuccessVerdict = { ok: true } | { ok: false; why: string }
 
 /** True when `actual` contains everything in `expected` (objects by key, arrays element-wise). */
