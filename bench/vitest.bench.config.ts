@@ -1,8 +1,11 @@
 import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
+import type { awrr as awrrFromSources } from '../src/plugin/index.ts'
+
 // The compiled plugin (bench/run.mjs runs `npm run build` first): the benchmark measures AWRR as a
-// user installs it, with its runtime imported by Node rather than transformed by Vite.
-import { awrr } from '../dist/plugin/index.js'
+// user installs it, with its runtime imported by Node rather than transformed by Vite. Imported by
+// URL so that type-checking a checkout without dist/ does not fail; the sources give the type.
+const { awrr } = (await import(new URL('../dist/plugin/index.js', import.meta.url).href)) as { awrr: typeof awrrFromSources }
 
 // The benchmark's Vitest run (bench/run.mjs spawns it): the plugin with its defaults, every default
 // strategy, on the suites named in AWRR_BENCH_INCLUDE, writing to a directory of its own so a

@@ -7,7 +7,7 @@ import type { TestProjectInlineConfiguration } from 'vitest/config'
 import { AwrrReporter } from '../reporters/awrr-reporter.ts'
 import type { ThresholdOptions, ToleranceOptions } from '../reporters/gates.ts'
 import type { ReportFormat } from '../reporters/report-files.ts'
-import type { ExecutorOptions } from '../runtime/executor/run-task.ts'
+import { defaultExecutorOptions, type ExecutorOptions } from '../runtime/executor/executor-options.ts'
 import type { RunConfig, StrategyModuleRef } from '../runtime/vitest/run-config.ts'
 import { compileScenario } from './compile-scenario.ts'
 
@@ -188,6 +188,8 @@ export function awrr(options: AwrrOptions = {}): Plugin {
       // Projects extend the root config, this plugin included: only the root declares projects.
       const provided = (config as { test?: { provide?: Record<string, unknown> } }).test?.provide
       if (provided?.['awrr:strategy'] !== undefined) return undefined
+      const userTestTimeout = (config as { test?: { testTimeout?: unknown } }).test?.testTimeout
+      const strategyTestTimeoutMs = (resolved.executor.decisionTimeoutMs ?? defaultExecutorOptions.decisionTimeoutMs) * 3 + 60_000
       const projects: TestProjectInlineConfiguration[] = projectNames.map((name) => ({
         extends: true,
         test: {
@@ -198,8 +200,13 @@ export function awrr(options: AwrrOptions = {}): Plugin {
           // runtime for every file, which costs more than running the tasks, buys nothing.
           isolate: resolved.isolate,
           server: { deps: { external: runtimeExternal } },
-          // An agent's own time limit must end its task before Vitest's test timeout would.
-          ...(agentTimeouts.has(name) ? { testTimeout: agentTimeouts.get(name)! + 10_000 } : {}),
+          // An agent's own time limit, or a strategy's decision limit, must end its task (as a
+          // failed task with the reason in its trace) before Vitest's test timeout would lose it.
+          ...(agentTimeouts.has(name)
+            ? { testTimeout: agentTimeouts.get(name)! + 10_000 }
+            : userTestTimeout === undefined
+              ? { testTimeout: strategyTestTimeoutMs }
+              : {}),
           provide: { 'awrr:strategy': name, 'awrr:config': runConfig() },
         },
       }))

@@ -379,6 +379,16 @@ describe('runTask: a strategy that throws', () => {
     expect(ran.summary).toMatchObject({ outcome: 'failed', reason: 'strategy_error' })
   })
 
+  it('a decide() that never answers ends the task failed with strategy_timeout at the decision limit, and still compensates', async () => {
+    const strategy: RecoveryStrategy = { name: 'hangs', decide: () => new Promise<RecoveryDecision>(() => {}) }
+    const started = performance.now()
+    const ran = await run(strategy, { faults: [atStep(3, { type: 'HTTP_500' })] }, { decisionTimeoutMs: 50 })
+    expect(performance.now() - started).toBeLessThan(3_000)
+    expect(ran.summary).toMatchObject({ outcome: 'failed', reason: 'strategy_timeout', consistent: true })
+    expect(ran.ofType('task:error')).toMatchObject([{ where: 'strategy.decide', message: 'DecisionTimeout: decide() gave no decision within 50 ms' }])
+    expect(ran.summary.compensations.map((entry) => entry.ok)).toEqual([true, true])
+  })
+
   it('a throwing onTaskEnd is traced and does not change the outcome', async () => {
     const strategy: RecoveryStrategy = {
       ...ruleBased(),

@@ -1,5 +1,6 @@
 import { createRandom, hashSeed } from '../random.ts'
 import { judgeSuccess, successCheckOrigins } from '../saga/success-oracle.ts'
+import { defaultExecutorOptions, type ExecutorOptions, type ResolvedExecutorOptions } from './executor-options.ts'
 import { checkConsistency } from '../saga/consistency-oracle.ts'
 import type { Outcome, StepSpec } from '../scenario/schema.ts'
 import type { TaskSpec } from '../scenario/task-spec.ts'
@@ -22,34 +23,7 @@ import { createVirtualClock, type VirtualClock } from '../virtual-clock.ts'
 import type { CallPurpose, CallResult, TraceEvent, TraceSink } from './trace-events.ts'
 import type { DiagnosisRecord, RecoveryActionName, TaskSummary } from './task-summary.ts'
 
-export interface ExecutorOptions {
-  /** Per-attempt deadline on the virtual clock. @default 5000 */
-  attemptTimeoutMs?: number
-  /** Tool calls per task. @default 200 */
-  maxToolCalls?: number
-  /** Virtual time per task. @default 600000 */
-  maxVirtualMs?: number
-  /** Estimated tokens (payload characters / 4) per task. @default 1000000 */
-  maxTokens?: number
-  /** Failures in a row of one step with an unchanged world hash before the loop guard escalates. @default 10 */
-  loopGuard?: number
-  /** Run the saga stack when a task gives up (B0 never does). @default true */
-  saga?: boolean
-  /** Tries per compensation call before it counts as failed. @default 4 */
-  compensationAttempts?: number
-}
-
-export type ResolvedExecutorOptions = Required<ExecutorOptions>
-
-export const defaultExecutorOptions: ResolvedExecutorOptions = {
-  attemptTimeoutMs: 5_000,
-  maxToolCalls: 200,
-  maxVirtualMs: 600_000,
-  maxTokens: 1_000_000,
-  loopGuard: 10,
-  saga: true,
-  compensationAttempts: 4,
-}
+export { defaultExecutorOptions, type ExecutorOptions, type ResolvedExecutorOptions } from './executor-options.ts'
 
 export interface RunTaskInput {
   task: TaskSpec
@@ -142,6 +116,10 @@ function errorCodeOf(body: unknown): string | null {
 export async function runTask(input: RunTaskInput): Promise<TaskSummary> {
   const run = new TaskRun(input)
   return run.execute()
+}
+
+class DecisionTimeout extends Error {
+  override name = 'DecisionTimeout'
 }
 
 class TaskRun {
@@ -418,14 +396,22 @@ class TaskRun {
       random: this.random,
       record: (name, detail = {}) => this.emit({ type: 'strategy:event', name, detail, at: this.clock.now() }),
     }
+    const limitMs = this.options.decisionTimeoutMs
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new DecisionTimeout(`decide() gave no decision within ${limitMs} ms`)), limitMs)
+    })
     try {
-      const decision = isPrivileged(strategy) ? await strategy.decideWithTruth(context, truth) : await strategy.decide(context)
+      const deciding = Promise.resolve().then(() => (isPrivileged(strategy) ? strategy.decideWithTruth(context, truth) : strategy.decide(context)))
+      const decision = await Promise.race([deciding, timedOut])
       assertValidDecision(decision)
       return decision
     } catch (error) {
       const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error)
       this.emit({ type: 'task:error', where: 'strategy.decide', message, at: this.clock.now() })
-      throw new TaskEnded({ outcome: 'failed', reason: 'strategy_error' })
+      throw new TaskEnded({ outcome: 'failed', reason: error instanceof DecisionTimeout ? 'strategy_timeout' : 'strategy_error' })
+    } finally {
+      clearTimeout(timer)
     }
   }
 
