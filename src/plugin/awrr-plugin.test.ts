@@ -1,6 +1,7 @@
 import path from 'node:path'
-import { describe, expect, it } from 'vitest'
-import { resolveInsideRoot, resolveSeed } from './awrr-plugin.ts'
+import { availableParallelism } from 'node:os'
+import { describe, expect, it, test } from 'vitest'
+import { awrr, resolveInsideRoot, resolveSeed, validateExecutorOptions } from './awrr-plugin.ts'
 
 describe('resolveInsideRoot', () => {
   const root = path.resolve('/projects/shop')
@@ -25,5 +26,47 @@ describe('resolveSeed', () => {
   it('refuses a seed that is not an integer, naming the variable', () => {
     expect(() => resolveSeed(42, { AWRR_SEED: 'forty-two' })).toThrow(/AWRR_SEED must be an integer/)
     expect(() => resolveSeed(42, { AWRR_SEED: '1.5' })).toThrow(/AWRR_SEED/)
+  })
+})
+
+describe('validateExecutorOptions', () => {
+  test('accepts whole numbers in range and leaves unset options to their defaults', () => {
+    expect(() => validateExecutorOptions({})).not.toThrow()
+    expect(() => validateExecutorOptions({ decisionTimeoutMs: 60_000, attemptTimeoutMs: 1, maxToolCalls: 50, saga: false })).not.toThrow()
+  })
+
+  test.each([
+    ['decisionTimeoutMs', Number.POSITIVE_INFINITY],
+    ['decisionTimeoutMs', 2 ** 31],
+    ['attemptTimeoutMs', 0],
+    ['maxToolCalls', 1.5],
+    ['loopGuard', Number.NaN],
+    ['compensationAttempts', -1],
+  ] as const)('refuses %s = %s, naming the option', (key, value) => {
+    expect(() => validateExecutorOptions({ [key]: value })).toThrow(new RegExp(`executor\\.${key} must be a whole number`))
+  })
+})
+
+describe('the projects the plugin declares', () => {
+  const projectsOf = (userTest: Record<string, unknown> = {}, options: Parameters<typeof awrr>[0] = {}) => {
+    const plugin = awrr({ strategies: ['B0', 'B2'], agents: [{ name: 'shop', module: './agent.ts', timeoutMs: 5_000 }], ...options })
+    const config = (plugin.config as unknown as (config: Record<string, unknown>) => { test: { projects: { test: Record<string, unknown> }[]; maxWorkers?: number } })({ root: '/p', test: userTest })
+    return config.test
+  }
+
+  test('give strategy projects a test timeout above AWRR limits, agents their limit plus the success check, and run a worker per core', () => {
+    const test = projectsOf()
+    expect(test.projects.map((project) => [project.test['name'], project.test['testTimeout']])).toEqual([
+      ['B0', 600_000],
+      ['B2', 600_000],
+      ['shop', 5_000 + 120_000 + 10_000],
+    ])
+    expect(test.maxWorkers).toBe(availableParallelism())
+  })
+
+  test("leave the user's own testTimeout and maxWorkers alone", () => {
+    const test = projectsOf({ testTimeout: 1_234, maxWorkers: 1 })
+    expect(test.projects.filter((project) => project.test['name'] !== 'shop').map((project) => project.test['testTimeout'])).toEqual([undefined, undefined])
+    expect(test.maxWorkers).toBeUndefined()
   })
 })

@@ -7,7 +7,7 @@ import type { TestProjectInlineConfiguration } from 'vitest/config'
 import { AwrrReporter } from '../reporters/awrr-reporter.ts'
 import type { ThresholdOptions, ToleranceOptions } from '../reporters/gates.ts'
 import type { ReportFormat } from '../reporters/report-files.ts'
-import { defaultExecutorOptions, type ExecutorOptions } from '../runtime/executor/executor-options.ts'
+import type { ExecutorOptions } from '../runtime/executor/executor-options.ts'
 import type { RunConfig, StrategyModuleRef } from '../runtime/vitest/run-config.ts'
 import { compileScenario } from './compile-scenario.ts'
 
@@ -121,6 +121,34 @@ const runtimeDirectory = fileURLToPath(new URL('../runtime/', import.meta.url))
  */
 const runtimeExternal = ownExtension === '.js' ? [new RegExp(`^${runtimeDirectory.replaceAll('\\', '/').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`)] : []
 
+/** Vitest's test timeout for a strategy's task, unless the user sets one: a net for a true hang. */
+const strategyTestTimeoutMs = 600_000
+/** The longest a success check may wait (`success.http.timeout_ms` is at most this). */
+const maxSuccessCheckMs = 120_000
+/** Timers take at most a signed 32-bit delay; Node turns anything else into 1 ms. */
+const maxTimerMs = 2_147_483_647
+
+/** Executor limits are counts and delays: whole numbers in range, or the run refuses to start. */
+export function validateExecutorOptions(executor: ExecutorOptions): void {
+  const ranges: [keyof ExecutorOptions, number, number][] = [
+    ['attemptTimeoutMs', 1, maxTimerMs],
+    ['decisionTimeoutMs', 1, maxTimerMs],
+    ['maxToolCalls', 1, 1_000_000],
+    ['maxVirtualMs', 1, Number.MAX_SAFE_INTEGER],
+    ['maxTokens', 1, Number.MAX_SAFE_INTEGER],
+    ['loopGuard', 1, 1_000_000],
+    ['compensationAttempts', 1, 1_000],
+  ]
+  for (const [key, min, max] of ranges) {
+    const value = executor[key]
+    if (value === undefined) continue
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+      throw new Error(`[awrr] executor.${key} must be a whole number from ${min} to ${max} (got ${String(value)}).`)
+    }
+  }
+  if (executor.saga !== undefined && typeof executor.saga !== 'boolean') throw new Error(`[awrr] executor.saga must be true or false (got ${String(executor.saga)}).`)
+}
+
 export function resolveSeed(configured: number, env: NodeJS.ProcessEnv = process.env): number {
   const fromEnv = env['AWRR_SEED']
   if (fromEnv === undefined || fromEnv === '') return configured
@@ -149,6 +177,7 @@ const strategyNameOf = (strategy: string | StrategyModuleOption) => (typeof stra
 export function awrr(options: AwrrOptions = {}): Plugin {
   const resolved: ResolvedAwrrOptions = { ...defaultAwrrOptions, ...options }
   const seed = resolveSeed(resolved.seed)
+  validateExecutorOptions(resolved.executor)
   const strategyNames = resolved.strategies.map(strategyNameOf)
   const projectNames = [...strategyNames, ...resolved.agents.map((agent) => agent.name)]
   const agentTimeouts = new Map(resolved.agents.map((agent) => [agent.name, agent.timeoutMs ?? 30_000]))
@@ -189,7 +218,6 @@ export function awrr(options: AwrrOptions = {}): Plugin {
       const provided = (config as { test?: { provide?: Record<string, unknown> } }).test?.provide
       if (provided?.['awrr:strategy'] !== undefined) return undefined
       const userTestTimeout = (config as { test?: { testTimeout?: unknown } }).test?.testTimeout
-      const strategyTestTimeoutMs = (resolved.executor.decisionTimeoutMs ?? defaultExecutorOptions.decisionTimeoutMs) * 3 + 60_000
       const projects: TestProjectInlineConfiguration[] = projectNames.map((name) => ({
         extends: true,
         test: {
@@ -200,10 +228,11 @@ export function awrr(options: AwrrOptions = {}): Plugin {
           // runtime for every file, which costs more than running the tasks, buys nothing.
           isolate: resolved.isolate,
           server: { deps: { external: runtimeExternal } },
-          // An agent's own time limit, or a strategy's decision limit, must end its task (as a
-          // failed task with the reason in its trace) before Vitest's test timeout would lose it.
+          // AWRR's own limits (an agent's time limit, each decision's, the success check's) end a
+          // task as a failed task with the reason in its trace; Vitest's test timeout is only the
+          // safety net above them, so that it never drops a task AWRR would have ended.
           ...(agentTimeouts.has(name)
-            ? { testTimeout: agentTimeouts.get(name)! + 10_000 }
+            ? { testTimeout: agentTimeouts.get(name)! + maxSuccessCheckMs + 10_000 }
             : userTestTimeout === undefined
               ? { testTimeout: strategyTestTimeoutMs }
               : {}),

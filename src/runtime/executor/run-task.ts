@@ -1,3 +1,4 @@
+import timers from 'node:timers'
 import { createRandom, hashSeed } from '../random.ts'
 import { judgeSuccess, successCheckOrigins } from '../saga/success-oracle.ts'
 import { defaultExecutorOptions, type ExecutorOptions, type ResolvedExecutorOptions } from './executor-options.ts'
@@ -117,6 +118,9 @@ export async function runTask(input: RunTaskInput): Promise<TaskSummary> {
   const run = new TaskRun(input)
   return run.execute()
 }
+
+/** Node's timers, taken before a test can fake the global ones: the decision limit is real time. */
+const realTimers = { setTimeout: timers.setTimeout, clearTimeout: timers.clearTimeout }
 
 class DecisionTimeout extends Error {
   override name = 'DecisionTimeout'
@@ -399,7 +403,7 @@ class TaskRun {
     const limitMs = this.options.decisionTimeoutMs
     let timer: ReturnType<typeof setTimeout> | undefined
     const timedOut = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new DecisionTimeout(`decide() gave no decision within ${limitMs} ms`)), limitMs)
+      timer = realTimers.setTimeout(() => reject(new DecisionTimeout(`decide() gave no decision within ${limitMs} ms`)), limitMs)
     })
     try {
       const deciding = Promise.resolve().then(() => (isPrivileged(strategy) ? strategy.decideWithTruth(context, truth) : strategy.decide(context)))
@@ -411,7 +415,7 @@ class TaskRun {
       this.emit({ type: 'task:error', where: 'strategy.decide', message, at: this.clock.now() })
       throw new TaskEnded({ outcome: 'failed', reason: error instanceof DecisionTimeout ? 'strategy_timeout' : 'strategy_error' })
     } finally {
-      clearTimeout(timer)
+      realTimers.clearTimeout(timer)
     }
   }
 

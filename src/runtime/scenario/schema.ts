@@ -69,7 +69,7 @@ export const httpCheckSchema = z.strictObject({
   headers: z.record(z.string(), z.string()).optional(),
   status: z.int().min(100).max(599).optional(),
   json: z.unknown().optional().describe('Subset the response body must contain.'),
-  timeout_ms: z.int().min(1).max(600_000).optional().describe('How long the check waits for its answer, in real milliseconds (default 10000); no answer in time is a rejection.'),
+  timeout_ms: z.int().min(1).max(120_000).optional().describe('How long the check waits for its answer, in real milliseconds (default 10000, at most 120000); no answer in time is a rejection.'),
 })
 
 export const faultTargetSchema = z.strictObject({

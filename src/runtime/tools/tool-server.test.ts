@@ -74,3 +74,33 @@ test('restarting the interception between tasks to forget finished requests lets
     toolServerRestarts.after = saved
   }
 })
+
+test('no restart while any task is running: a request in flight is answered, and the restart waits for the last task', async () => {
+  const { toolServerRestarts } = await import('./tool-server.ts')
+  const saved = toolServerRestarts.after
+  toolServerRestarts.after = 1
+  let release: () => void = () => {}
+  const held = new Promise<void>((resolve) => (release = resolve))
+  const slow = createServer((_request, response) => void held.then(() => response.end('late')))
+  await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve))
+  const slowUrl = `http://127.0.0.1:${(slow.address() as AddressInfo).port}/slow`
+  const restartsBefore = toolServerRestarts.count
+  try {
+    const long = environment({ task: 'long', tools: { slow: { request: { method: 'GET', url: slowUrl } } } })
+    const pending = runInTask(long, async () => (await fetch(slowUrl)).text())
+    // Another task comes and goes while the first one's request is in flight, past the threshold.
+    const short = environment({ task: 'short' })
+    for (let index = 0; index < 3; index++) {
+      const status = await runInTask(short, async () => (await fetch('http://tools.awrr.test/tools/auth_check', { method: 'POST', body: '{}' })).status)
+      expect(status).toBe(200)
+    }
+    expect(toolServerRestarts.count).toBe(restartsBefore)
+    release()
+    expect(await pending).toBe('late')
+    expect(toolServerRestarts.count).toBe(restartsBefore + 1)
+  } finally {
+    toolServerRestarts.after = saved
+    release()
+    await new Promise<void>((resolve) => slow.close(() => resolve()))
+  }
+})

@@ -142,6 +142,8 @@ export async function runInTask<T>(environment: TaskEnvironment, run: () => Prom
     tasksRunning--
     if (tasksRunning === 0 && server && requestsSinceStart >= toolServerRestarts.after) {
       closeToolServer()
+      // Pass-through requests that errored or were aborted never get their bypass event either.
+      bypassed.clear()
       ensureToolServer()
       toolServerRestarts.count++
     }

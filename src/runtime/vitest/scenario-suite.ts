@@ -1,11 +1,12 @@
-import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs'
 import path from 'node:path'
+import timers from 'node:timers'
 import { afterAll, describe, inject, test } from 'vitest'
 import { loadAgent, runAgentTask, type AgentRun } from '../agents/run-agent.ts'
 import { runTask } from '../executor/run-task.ts'
 import type { TraceEvent } from '../executor/trace-events.ts'
 import type { TaskSummary } from '../executor/task-summary.ts'
 import { hashSeed } from '../random.ts'
+import { TraceFile } from './trace-file.ts'
 import { generateTasks } from '../scenario/generate-tasks.ts'
 import type { GenerateSpec } from '../scenario/schema.ts'
 import type { TaskSpec } from '../scenario/task-spec.ts'
@@ -68,30 +69,10 @@ function replayCommand(seed: number, file: string, strategy: string, taskName: s
   return `AWRR_SEED=${seed} npx vitest run ${file} --project ${strategy} -t "${taskName.replaceAll('"', '\\"')}"`
 }
 
-/** Streams one module's trace events to `<outputDir>/traces/<strategy>/<file>.jsonl`. */
-class TraceFile {
-  private stream: WriteStream | undefined
-  constructor(readonly absolutePath: string) {}
-
-  write(lines: string): void {
-    if (!this.stream) {
-      mkdirSync(path.dirname(this.absolutePath), { recursive: true })
-      this.stream = createWriteStream(this.absolutePath, { flags: 'w' })
-    }
-    this.stream.write(lines)
-  }
-
-  close(): Promise<void> {
-    const stream = this.stream
-    if (!stream) return Promise.resolve()
-    return new Promise((resolve, reject) => {
-      stream.once('error', reject)
-      stream.end(resolve)
-    })
-  }
-}
-
-const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve))
+// Node's own setImmediate, taken before any test can install fake timers: a suite whose setup
+// fakes the global one would otherwise wait forever here.
+const realSetImmediate = timers.setImmediate
+const yieldToEventLoop = () => new Promise<void>((resolve) => realSetImmediate(resolve))
 
 function traceFileName(file: string): string {
   return file.replace(/\.scenario\.ya?ml$/, '').replace(/[\\/]/g, '__') + '.jsonl'
