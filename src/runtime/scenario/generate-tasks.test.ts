@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { createRandom } from '../random.ts'
 import { builtinToolSpecs, isBuiltinTool } from '../tools/tool-specs.ts'
 import { domainNames, domainOf, domainWorkflows, type DomainName } from './domains.ts'
-import { candidateSteps, domainMixOf, generateTasks, placeFault, taskId, templatesOf } from './generate-tasks.ts'
+import { candidateSteps, domainMixOf, generateTasks, partRange, placeFault, taskId, templatesOf } from './generate-tasks.ts'
 import { balancedTemplates, profileTemplates, sagaTemplates, templatesForDomain, toolRoles, type FaultTemplate } from './profiles.ts'
 import { faultSchema, generateSchema, profileNames, stepSchema, workflowNames, type GenerateSpec, type ProfileName } from './schema.ts'
 import type { TaskSpec } from './task-spec.ts'
@@ -41,6 +41,15 @@ describe('generateTasks', () => {
     // Past 1000 tasks only the id's padding changes.
     const huge = generateTasks(suite({ tasks: 1_001 }), 7)
     expect(huge.slice(0, 50).map(({ id: _, ...task }) => task)).toEqual(small.map(({ id: _, ...task }) => task))
+  })
+
+  it('splits into parts that are, together and in order, exactly the whole suite', () => {
+    const whole = generateTasks(suite({ tasks: 103, seed: 11 }), 11)
+    const parts = [1, 2, 3, 4].map((index) => generateTasks(suite({ tasks: 103, seed: 11, part: `${index}/4` }), 11))
+    expect(parts.flat()).toEqual(whole)
+    expect(parts.map((part) => part.length)).toEqual([25, 26, 26, 26])
+    expect(parts[1]![0]!.index).toBe(25)
+    expect(partRange({ tasks: 10, part: '10/10' })).toEqual({ start: 9, end: 10 })
   })
 
   it('numbers tasks T000, T001, ... with their index', () => {

@@ -17,11 +17,22 @@ import { buildWorkflow } from './workflows.ts'
  */
 export function generateTasks(spec: GenerateSpec, seed: number): TaskSpec[] {
   const mix = domainMixOf(spec)
+  const { start, end } = partRange(spec)
   const tasks: TaskSpec[] = []
-  for (let index = 0; index < spec.tasks; index++) {
+  for (let index = start; index < end; index++) {
     tasks.push(generateTask(spec.tasks, mix, seed, index))
   }
   return tasks
+}
+
+/**
+ * The task indices a `part: i/n` file runs: the i-th of n contiguous, near-equal shares. Each task
+ * is generated from its own index, so the parts together are exactly the whole suite.
+ */
+export function partRange(spec: Pick<GenerateSpec, 'tasks' | 'part'>): { start: number; end: number } {
+  if (spec.part === undefined) return { start: 0, end: spec.tasks }
+  const [index, of] = spec.part.split('/').map(Number) as [number, number]
+  return { start: Math.floor(((index - 1) * spec.tasks) / of), end: Math.floor((index * spec.tasks) / of) }
 }
 
 /** A suite's domains, each with its weight, its workflows and the templates aimed at its tools. */

@@ -202,7 +202,37 @@ export const generateSchema = z
       .strictObject({ ecommerce: domainWeight, healthcare: domainWeight, content: domainWeight })
       .optional()
       .describe('Relative share of each domain; default 0.4 e-commerce, 0.3 healthcare, 0.3 content.'),
+    part: z
+      .string()
+      .max(20)
+      .optional()
+      .describe(
+        'Runs one share of the suite ("2/4": the second quarter of its tasks, with the ids, faults and batches of the whole suite), so several files can split a big suite across workers.',
+      ),
   })
+  .superRefine(
+    (spec, ctx) => {
+      if (spec.part === undefined) return
+      if (!/^[1-9][0-9]*\/[1-9][0-9]*$/.test(spec.part)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['part'],
+          message: `part ${spec.part} is not i/n`,
+          params: { code: 'invalid_value', expected: 'a part like "2/4" (the 2nd of 4 shares)', received: spec.part } satisfies IssueParams,
+        })
+        return
+      }
+      const [index, of] = spec.part.split('/').map(Number) as [number, number]
+      if (index <= of && of <= spec.tasks) return
+      ctx.addIssue({
+        code: 'custom',
+        path: ['part'],
+        message: `part ${spec.part} does not exist`,
+        params: { code: 'out_of_range', expected: `a part i/n with 1 <= i <= n <= tasks (${spec.tasks})`, received: spec.part } satisfies IssueParams,
+      })
+    },
+    { when: whenParsed('tasks', 'part') },
+  )
   .superRefine(
     (spec, ctx) => {
       const weighted = Object.keys(spec.mix ?? {})
@@ -280,8 +310,18 @@ export const scenarioSchema = z
           params: { code: 'missing_key', expected: `a profile (${profileNames.join(', ')}) or \`templates\`` } satisfies IssueParams,
         })
       }
+      // Faults are drawn from the scenario's name: parts named after their files would each draw
+      // a different suite. Every part must carry the suite's one name.
+      if (scenario.generate?.part !== undefined && scenario.name === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['generate', 'part'],
+          message: 'a part needs the suite’s `name:`',
+          params: { code: 'missing_key', expected: 'set together with a top-level `name:` shared by every part of the suite (faults are drawn from the name)' } satisfies IssueParams,
+        })
+      }
     },
-    { when: whenParsed('workflow', 'generate', 'tasks', 'input') },
+    { when: whenParsed('workflow', 'generate', 'tasks', 'input', 'name') },
   )
   .superRefine(
     (scenario, ctx) => {
