@@ -19,8 +19,8 @@ const median = (values: number[]) => {
   return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2
 }
 
-/** A POST with a JSON body answered by one catch-all handler: what any MSW-mocked client pays. */
-async function bareRound(calls: number): Promise<number> {
+/** One catch-all handler that reads the JSON body: what any MSW-mocked client pays. */
+function startBareServer() {
   const server = setupServer(
     http.all('*', async ({ request }) => {
       const body = (await request.json()) as Record<string, unknown>
@@ -28,7 +28,12 @@ async function bareRound(calls: number): Promise<number> {
     }),
   )
   server.listen({ onUnhandledRequest: 'error' })
-  const call = async () => {
+  return server
+}
+
+/** `calls` POSTs with a JSON body, one after another, each answer read and parsed. */
+async function bareCalls(calls: number): Promise<void> {
+  for (let index = 0; index < calls; index++) {
     const response = await fetch('http://tools.awrr.test/tools/get_record', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -36,9 +41,14 @@ async function bareRound(calls: number): Promise<number> {
     })
     JSON.parse(await response.text())
   }
-  for (let index = 0; index < 50; index++) await call()
+}
+
+/** Microseconds per bare MSW-intercepted fetch, after a warm-up. */
+async function bareRound(calls: number): Promise<number> {
+  const server = startBareServer()
+  await bareCalls(50)
   const started = performance.now()
-  for (let index = 0; index < calls; index++) await call()
+  await bareCalls(calls)
   const elapsed = performance.now() - started
   server.close()
   return (elapsed * 1000) / calls
@@ -98,19 +108,7 @@ async function retainedKb(work: () => Promise<unknown>, units: number): Promise<
   return (process.memoryUsage().heapUsed - before) / 1024 / units
 }
 
-async function bareCalls(calls: number): Promise<void> {
-  for (let index = 0; index < calls; index++) {
-    const response = await fetch('http://tools.awrr.test/tools/get_record', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ record_id: 'REC1' }),
-    })
-    JSON.parse(await response.text())
-  }
-}
-
-const bareServer = setupServer(http.all('*', async () => HttpResponse.json({ ok: true, result: {} })))
-bareServer.listen({ onUnhandledRequest: 'error' })
+const bareServer = startBareServer()
 const retainedPerBareCall = await retainedKb(() => bareCalls(3_000), 3_000)
 bareServer.close()
 ensureToolServer()

@@ -217,7 +217,7 @@ export function awrr(options: AwrrOptions = {}): Plugin {
       // Projects extend the root config, this plugin included: only the root declares projects.
       const provided = (config as { test?: { provide?: Record<string, unknown> } }).test?.provide
       if (provided?.['awrr:strategy'] !== undefined) return undefined
-      const userTestTimeout = (config as { test?: { testTimeout?: unknown } }).test?.testTimeout
+      const userTest = (config as { test?: { testTimeout?: unknown; maxWorkers?: unknown } }).test
       const projects: TestProjectInlineConfiguration[] = projectNames.map((name) => ({
         extends: true,
         test: {
@@ -233,7 +233,7 @@ export function awrr(options: AwrrOptions = {}): Plugin {
           // safety net above them, so that it never drops a task AWRR would have ended.
           ...(agentTimeouts.has(name)
             ? { testTimeout: agentTimeouts.get(name)! + maxSuccessCheckMs + 10_000 }
-            : userTestTimeout === undefined
+            : userTest?.testTimeout === undefined
               ? { testTimeout: strategyTestTimeoutMs }
               : {}),
           provide: { 'awrr:strategy': name, 'awrr:config': runConfig() },
@@ -242,7 +242,6 @@ export function awrr(options: AwrrOptions = {}): Plugin {
       // Vitest keeps one core for its main process (cores - 1 workers) because that process
       // transforms code for the workers. Here the workers do nearly all the work (the main process
       // compiles each scenario file once), so every core runs a worker unless the user says otherwise.
-      const userTest = (config as { test?: { maxWorkers?: unknown } }).test
       const maxWorkers = userTest?.maxWorkers === undefined ? { maxWorkers: availableParallelism() } : {}
       return { test: { projects, ...maxWorkers } } as Record<string, unknown>
     },

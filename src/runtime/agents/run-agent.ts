@@ -3,7 +3,7 @@ import type { TraceSink } from '../executor/trace-events.ts'
 import type { TaskSummary } from '../executor/task-summary.ts'
 import { createRandom, hashSeed } from '../random.ts'
 import { checkConsistency } from '../saga/consistency-oracle.ts'
-import { judgeSuccess, successCheckOrigins } from '../saga/success-oracle.ts'
+import { judgeTask, successCheckOrigins } from '../saga/success-oracle.ts'
 import type { Outcome } from '../scenario/schema.ts'
 import type { TaskSpec } from '../scenario/task-spec.ts'
 import { type CallRecord, TaskEnvironment } from '../tools/task-environment.ts'
@@ -98,17 +98,10 @@ export async function runAgentTask(input: RunAgentInput): Promise<TaskSummary> {
       reason = String((result as { reason?: unknown }).reason ?? 'agent_escalated')
     } else {
       environment.announceCall({ step: undefined, purpose: 'oracle' })
-      try {
-        const verdict = await runInTask(environment, () => judgeSuccess(task.success, environment.world))
-        trace.emit({ type: 'oracle:verdict', ok: verdict.ok, why: verdict.ok ? null : verdict.why, at: clock.now() })
-        outcome = verdict.ok ? 'completed' : 'failed'
-        reason = verdict.ok ? 'success' : 'success_oracle_rejected'
-      } catch (error) {
-        // An oracle that cannot judge has not said the task succeeded; the agent is not to blame.
-        outcome = 'failed'
-        reason = 'success_oracle_error'
-        trace.emit({ type: 'task:error', where: 'success_oracle', message: error instanceof Error ? `${error.name}: ${error.message}` : String(error), at: clock.now() })
-      }
+      // An oracle that cannot judge ends the task with its own reason, not as the agent's error.
+      const ending = await runInTask(environment, () => judgeTask(task.success, environment.world, trace, () => clock.now()))
+      outcome = ending.outcome
+      reason = ending.reason
     }
   } catch (error) {
     const timedOut = error instanceof AgentTimeout

@@ -1,6 +1,6 @@
 import timers from 'node:timers'
 import { createRandom, hashSeed } from '../random.ts'
-import { judgeSuccess, successCheckOrigins } from '../saga/success-oracle.ts'
+import { judgeTask, successCheckOrigins } from '../saga/success-oracle.ts'
 import { defaultExecutorOptions, type ExecutorOptions, type ResolvedExecutorOptions } from './executor-options.ts'
 import { checkConsistency } from '../saga/consistency-oracle.ts'
 import type { Outcome, StepSpec } from '../scenario/schema.ts'
@@ -278,15 +278,7 @@ class TaskRun {
       await this.runStep(index, workflow[index]!)
     }
     this.environment.announceCall({ step: undefined, purpose: 'oracle' })
-    let verdict: Awaited<ReturnType<typeof judgeSuccess>>
-    try {
-      verdict = await judgeSuccess(success, this.environment.world)
-    } catch (error) {
-      // An oracle that cannot judge has not said the task succeeded.
-      return this.endingFor(error, 'success_oracle')
-    }
-    this.emit({ type: 'oracle:verdict', ok: verdict.ok, why: verdict.ok ? null : verdict.why, at: this.clock.now() })
-    return verdict.ok ? { outcome: 'completed', reason: 'success' } : { outcome: 'failed', reason: 'success_oracle_rejected' }
+    return judgeTask(success, this.environment.world, this.input.trace, () => this.clock.now())
   }
 
   private checkBudget(): void {

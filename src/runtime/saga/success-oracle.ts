@@ -1,4 +1,5 @@
 import { interpolateEnv } from '../http/env-interpolation.ts'
+import type { TraceSink } from '../executor/trace-events.ts'
 import type { SuccessSpec } from '../scenario/schema.ts'
 import type { WorldState } from '../tools/world.ts'
 
@@ -17,6 +18,28 @@ export function successCheckOrigins(success: SuccessSpec | undefined): string[] 
 }
 
 export type SuccessVerdict = { ok: true } | { ok: false; why: string }
+
+/** How a task that reached the end of its work ends, by the success oracle's word. */
+export type JudgedEnding =
+  | { outcome: 'completed'; reason: 'success' }
+  | { outcome: 'failed'; reason: 'success_oracle_rejected' | 'success_oracle_error' }
+
+/**
+ * Asks the success oracle and writes what it said to the trace: its verdict, or, when the check
+ * cannot be made at all, the error. An oracle that cannot judge has not said the task succeeded.
+ */
+export async function judgeTask(success: SuccessSpec | undefined, world: WorldState, trace: TraceSink, now: () => number): Promise<JudgedEnding> {
+  let verdict: SuccessVerdict
+  try {
+    verdict = await judgeSuccess(success, world)
+  } catch (error) {
+    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error)
+    trace.emit({ type: 'task:error', where: 'success_oracle', message, at: now() })
+    return { outcome: 'failed', reason: 'success_oracle_error' }
+  }
+  trace.emit({ type: 'oracle:verdict', ok: verdict.ok, why: verdict.ok ? null : verdict.why, at: now() })
+  return verdict.ok ? { outcome: 'completed', reason: 'success' } : { outcome: 'failed', reason: 'success_oracle_rejected' }
+}
 
 /** True when `actual` contains everything in `expected` (objects by key, arrays element-wise). */
 export function containsSubset(actual: unknown, expected: unknown): boolean {

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest'
 import type { TraceEvent } from '../executor/trace-events.ts'
 import { createVirtualClock } from '../virtual-clock.ts'
 import { TaskEnvironment, type TaskEnvironmentOptions } from './task-environment.ts'
-import { ensureToolServer, runInTask } from './tool-server.ts'
+import { ensureToolServer, runInTask, toolServerRestarts } from './tool-server.ts'
 
 let hits = 0
 const server = createServer((_request, response) => {
@@ -54,7 +54,6 @@ test('a declared origin passes through to the real service', async () => {
 })
 
 test('restarting the interception between tasks to forget finished requests lets nothing through', async () => {
-  const { toolServerRestarts } = await import('./tool-server.ts')
   const saved = toolServerRestarts.after
   toolServerRestarts.after = 3
   const restartsBefore = toolServerRestarts.count
@@ -76,7 +75,6 @@ test('restarting the interception between tasks to forget finished requests lets
 })
 
 test('no restart while any task is running: a request in flight is answered, and the restart waits for the last task', async () => {
-  const { toolServerRestarts } = await import('./tool-server.ts')
   const saved = toolServerRestarts.after
   toolServerRestarts.after = 1
   let release: () => void = () => {}

@@ -103,9 +103,9 @@ const bypassed = new Map<string, { environment: TaskEnvironment; call: number; s
 /**
  * MSW 2.15 keeps its record of a request until the request's response event, which a request
  * answered with a network error, or aborted by its deadline, never has: each such request stays
- * in memory for as long as the interception is on. Between tasks, once this many requests have
- * been made (`toolServerRestarts.after`), the interception is switched off and on again, which forgets them. No request can
- * slip through unintercepted: both steps are synchronous and no task is running.
+ * in memory for as long as the interception is on. Between tasks, once `after` requests have been
+ * made, the interception is switched off and on again, which forgets them. No request can slip
+ * through unintercepted: both steps are synchronous and no task is running.
  */
 export const toolServerRestarts = { after: 5_000, count: 0 }
 let requestsSinceStart = 0
@@ -149,4 +149,3 @@ export async function runInTask<T>(environment: TaskEnvironment, run: () => Prom
     }
   }
 }
-
