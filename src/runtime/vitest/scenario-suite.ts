@@ -7,6 +7,7 @@ import type { TraceEvent } from '../executor/trace-events.ts'
 import type { TaskSummary } from '../executor/task-summary.ts'
 import { hashSeed } from '../random.ts'
 import { TraceFile } from './trace-file.ts'
+import { replayCommand } from './replay-command.ts'
 import { generateTasks } from '../scenario/generate-tasks.ts'
 import type { GenerateSpec } from '../scenario/schema.ts'
 import type { TaskSpec } from '../scenario/task-spec.ts'
@@ -63,10 +64,6 @@ function errorAt(message: string, file: string, position: SourcePosition | undef
   error.name = 'AwrrExpectationError'
   if (position) error.stack = `${error.name}: ${message}\n    at ${file}:${position.line}:${position.column}`
   return error
-}
-
-function replayCommand(seed: number, file: string, strategy: string, taskName: string): string {
-  return `AWRR_SEED=${seed} npx vitest run ${file} --project ${strategy} -t "${taskName.replaceAll('"', '\\"')}"`
 }
 
 // Node's own setImmediate, taken before any test can install fake timers: a suite whose setup
@@ -158,7 +155,7 @@ export function openScenarioSuite(module: ScenarioModule, importModule: ModuleIm
             `[awrr] Expectation failed in "${module.file}" for task "${fullName}" under ${strategyName}: ` +
               `expected outcome ${expected}, got ${summary.outcome} (${summary.reason}).\n` +
               `seed ${seed}, scenario ${module.file}, task ${task.id}, strategy ${strategyName} -- rerun:\n` +
-              `  ${replayCommand(seed, module.file, strategyName, testName)}`,
+              `  ${replayCommand({ seed, file: module.file, project: strategyName, suiteName: module.name, testName })}`,
             module.absoluteFile,
             module.expectPositions[strategyName],
           )
