@@ -10,6 +10,7 @@ import type { ReportFormat } from '../reporters/report-files.ts'
 import type { ExecutorOptions } from '../runtime/executor/executor-options.ts'
 import type { RunConfig, StrategyModuleRef } from '../runtime/vitest/run-config.ts'
 import { compileScenario } from './compile-scenario.ts'
+import { assertSafeName, resolveOutputDir } from './option-paths.ts'
 
 export type StrategyModuleOption =
   | {
@@ -47,6 +48,8 @@ export interface AwrrOptions {
   seed?: number
   /** Where reports and traces go, relative to the root. @default '.awrr' */
   outputDir?: string
+  /** Accept an `outputDir` outside the project root (`../elsewhere`, an absolute path). @default false */
+  allowOutsideRoot?: boolean
   /** Learning-curve batch size, in tasks. @default 10 */
   batchSize?: number
   /**
@@ -97,6 +100,7 @@ export const defaultAwrrOptions: ResolvedAwrrOptions = {
   include: ['scenarios/**/*.scenario.yaml'],
   seed: 42,
   outputDir: '.awrr',
+  allowOutsideRoot: false,
   batchSize: 10,
   executor: {},
   agents: [],
@@ -179,6 +183,8 @@ export function awrr(options: AwrrOptions = {}): Plugin {
   const seed = resolveSeed(resolved.seed)
   validateExecutorOptions(resolved.executor)
   const strategyNames = resolved.strategies.map(strategyNameOf)
+  for (const name of strategyNames) assertSafeName(name, 'strategy')
+  for (const agent of resolved.agents) assertSafeName(agent.name, 'agent')
   const projectNames = [...strategyNames, ...resolved.agents.map((agent) => agent.name)]
   const agentTimeouts = new Map(resolved.agents.map((agent) => [agent.name, agent.timeoutMs ?? 30_000]))
   const duplicate = projectNames.find((name, index) => projectNames.indexOf(name) !== index)
@@ -189,7 +195,7 @@ export function awrr(options: AwrrOptions = {}): Plugin {
 
   const runConfig = (): RunConfig => ({
     root,
-    outputDirRelative: resolved.outputDir.replaceAll('\\', '/'),
+    outputDirRelative: resolveOutputDir(root, resolved.outputDir, resolved.allowOutsideRoot),
     seed,
     batchSize: resolved.batchSize,
     executor: resolved.executor,
