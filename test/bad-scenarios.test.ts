@@ -2,7 +2,9 @@ import { spawn } from 'node:child_process'
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { corpusEnv } from '../fixtures/bad-scenarios/corpus-env.ts'
 import { generatedBadScenarios } from '../fixtures/bad-scenarios/generated-cases.ts'
+import { hasControlCharacters } from '../src/runtime/text/control-characters.ts'
 import { fixturePath, readReport, repoRoot } from './run-vitest.ts'
 
 /**
@@ -30,9 +32,9 @@ const manifest = JSON.parse(readFileSync(path.join(repoRoot, 'fixtures/bad-scena
 const generatedDir = fixturePath(fixture, 'generated')
 const goodScenarios = ['gift-card-checkout', 'stock-check']
 
-/** How the plugin names a file: relative to the fixture's root. */
-const printedPath = (entry: CorpusEntry) => (entry.generated ? `generated/${entry.file}` : `../bad-scenarios/${entry.file}`)
-const absolutePath = (entry: CorpusEntry) => path.resolve(fixturePath(fixture), printedPath(entry))
+/** How the plugin names a file: relative to the project root, fixtures/ (see the fixture's config). */
+const printedPath = (entry: CorpusEntry) => (entry.generated ? `bad-scenarios-run/generated/${entry.file}` : `bad-scenarios/${entry.file}`)
+const absolutePath = (entry: CorpusEntry) => path.resolve(fixturePath('.'), printedPath(entry))
 
 interface Run {
   code: number | null
@@ -50,7 +52,7 @@ function runFixture(): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [vitestBin, 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${jsonReport}`], {
       cwd: fixturePath(fixture),
-      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '', CI: 'true', AWRR_SEED: '', VITEST_POOL_ID: '', VITEST_WORKER_ID: '' },
+      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '', CI: 'true', AWRR_SEED: '', VITEST_POOL_ID: '', VITEST_WORKER_ID: '', ...corpusEnv },
       stdio: ['ignore', 'pipe', 'pipe'],
       timeout: runLimitMs,
     })
@@ -111,6 +113,23 @@ describe('vitest run on the bad-input corpus', () => {
       const first = entry.issues[0]!
       expect(run.output, entry.file).toContain(`${printedPath(entry)}:${first.line}:${first.column}`)
     }
+  })
+
+  test('no output holds a value from the environment, the contents of the symlinked file, or a raw control character', () => {
+    const report = readFileSync(fixturePath(fixture, '.awrr', 'vitest.json'), 'utf8')
+    for (const [name, value] of Object.entries(corpusEnv)) {
+      if (value.length < 4) continue
+      const core = value.split('\r')[0]!
+      expect(run.output.includes(core), `${name} in the terminal`).toBe(false)
+      expect(report.includes(core), `${name} in the JSON report`).toBe(false)
+    }
+    // /proc/self/environ of the run holds the corpus's variables: none of its text was printed.
+    expect(run.output).not.toContain('AWRR_CORPUS_NOT_A_URL=')
+    expect(run.output).toContain('symlink-outside-root.scenario.yaml:1:1": the file\'s real path (following symlinks) is outside the project root')
+    const lines = run.output.split('\n').filter((line) => line.includes('[awrr]'))
+    expect(lines.length).toBeGreaterThan(100)
+    expect(lines.filter((line) => hasControlCharacters(line))).toEqual([])
+    expect(run.output).toContain('get_record\\x1b[2J\\x1b]8;;http://x\\x07\\u202eevil X')
   })
 
   test('the good files pass and are in report.json, the bad ones are not', () => {

@@ -6,9 +6,11 @@ import { fixturePath, repoRoot } from './run-vitest.ts'
 
 /**
  * Secrets from the environment never reach what a run leaves behind. fixtures/secrets-run sends a
- * bearer token and a query-string key (both `${env...}` references) to a real service on 127.0.0.1,
- * with faults, compensations and a failing success check, beside a bad file that names them; the
- * LLM key is set as well. Then every output is searched: the terminal, the JSON and JUnit reports,
+ * bearer token and a query-string key (both `${env...}` references the config allows with
+ * `env: ['SECRET_SHOP_URL', 'AWRR_SHOP_*']`) to a real service on 127.0.0.1, with faults,
+ * compensations and failing success checks (one with the token in its URL path, which the service
+ * echoes), beside a bad file that names them and a file that reads variables the config does not
+ * allow (a hidden key, HOME); the LLM key is set as well. Then every output is searched: the terminal, the JSON and JUnit reports,
  * and every file under `.awrr/` (report.json, .md, .csv, .html, traces, memory).
  */
 
@@ -18,6 +20,8 @@ const secrets = {
   AWRR_SHOP_TOKEN: 'tok-8f3a1c9e-awrr-secret-token',
   AWRR_SHOP_QUERY_KEY: 'qk-5d27b4e0-awrr-secret-key',
   AWRR_LLM_API_KEY: 'sk-awrr-llm-0c61f2a9d4b8e7',
+  // Set, but not in the config's `env` list: a scenario that names it is refused.
+  AWRR_HIDDEN_SECRET: 'hidden-3b9d71e0-never-allowed',
 }
 /** How a value could be written down besides as is. */
 const writtenForms = (value: string) => [value, encodeURIComponent(value), Buffer.from(value).toString('base64'), Buffer.from(`Bearer ${value}`).toString('base64')]
@@ -83,6 +87,19 @@ describe('secrets in the environment (fixtures/secrets-run)', () => {
       Object.entries(secrets).flatMap(([variable, value]) => (writtenForms(value).some((form) => text.includes(form)) ? [`${variable} in ${name}`] : [])),
     )
     expect(leaks).toEqual([])
+  })
+
+  test('a file that reads variables the config does not allow is refused, naming them, never their values', () => {
+    expect(run.output).toContain('reads-unlisted-variables.scenario.yaml:8:')
+    expect(run.output).toContain("refers to ${env.AWRR_HIDDEN_SECRET}, which the config does not allow (add 'AWRR_HIDDEN_SECRET' to awrr({ env: [...] })")
+    expect(run.output).toContain('refers to ${env.HOME}, which the config does not allow')
+    expect(run.output).not.toContain(process.env['HOME']!.length >= 4 ? `x-home: ${process.env['HOME']}` : 'x-home: /')
+  })
+
+  test('the check with the token in its path ran, failed, and reached the report', () => {
+    const report = JSON.parse(readFileSync(fixturePath(fixture, '.awrr', 'report.json'), 'utf8'))
+    const tasks = report.strategies.B2.tasks as { scenario: string; outcome: string; reason: string }[]
+    expect(tasks.find((task) => task.scenario === 'token-in-check-path')).toMatchObject({ outcome: 'failed', reason: 'success_oracle_rejected' })
   })
 
   test('a bad file that names them is reported with the references as written', () => {

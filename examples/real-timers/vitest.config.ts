@@ -7,6 +7,7 @@ export default defineConfig({
   plugins: [
     awrr({
       strategies: [],
+      env: ['QUOTES_URL'],
       agents: [{ name: 'patient-trader', module: './agents/patient-trader.ts' }],
     }),
   ],

@@ -9,6 +9,8 @@ export default defineConfig({
   plugins: [
     awrr({
       strategies: ['B0', 'B1', 'B2'],
+      // The only variable the scenarios may read as ${env.SHOP_URL}; its value is redacted from every output.
+      env: ['SHOP_URL'],
       agents: [
         { name: 'shop-v1', module: './agents/shop-v1.ts' },
         { name: 'shop-v2', module: './agents/shop-v2.ts' },

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -9,8 +9,10 @@ import type { ThresholdOptions, ToleranceOptions } from '../reporters/gates.ts'
 import type { ReportFormat } from '../reporters/report-files.ts'
 import type { ExecutorOptions } from '../runtime/executor/executor-options.ts'
 import type { RunConfig, StrategyModuleRef } from '../runtime/vitest/run-config.ts'
-import { compileScenario } from './compile-scenario.ts'
-import { assertSafeName, resolveOutputDir } from './option-paths.ts'
+import { escapeControlCharacters } from '../runtime/text/control-characters.ts'
+import { allowedEnvValues, validateEnvAllowList } from '../runtime/http/env-interpolation.ts'
+import { compileScenario, refusedScenarioModule, type CompiledModule } from './compile-scenario.ts'
+import { assertSafeName, resolveOutputDir, scenarioLeavesRoot } from './option-paths.ts'
 
 export type StrategyModuleOption =
   | {
@@ -48,6 +50,12 @@ export interface AwrrOptions {
   seed?: number
   /** Where reports and traces go, relative to the root. @default '.awrr' */
   outputDir?: string
+  /**
+   * Environment variables scenarios may read as `${env.NAME}`: names, or prefixes ending in `*`
+   * (`['SHOP_URL', 'SHOP_*']`). Any other reference is a load error. Every value read is treated
+   * as a secret and redacted from every output. @default [] (scenarios read nothing)
+   */
+  env?: string[]
   /** Accept an `outputDir` outside the project root (`../elsewhere`, an absolute path). @default false */
   allowOutsideRoot?: boolean
   /** Learning-curve batch size, in tasks. @default 10 */
@@ -100,6 +108,7 @@ export const defaultAwrrOptions: ResolvedAwrrOptions = {
   include: ['scenarios/**/*.scenario.yaml'],
   seed: 42,
   outputDir: '.awrr',
+  env: [],
   allowOutsideRoot: false,
   batchSize: 10,
   executor: {},
@@ -182,6 +191,7 @@ export function awrr(options: AwrrOptions = {}): Plugin {
   const resolved: ResolvedAwrrOptions = { ...defaultAwrrOptions, ...options }
   const seed = resolveSeed(resolved.seed)
   validateExecutorOptions(resolved.executor)
+  validateEnvAllowList(resolved.env)
   const strategyNames = resolved.strategies.map(strategyNameOf)
   for (const name of strategyNames) assertSafeName(name, 'strategy')
   for (const agent of resolved.agents) assertSafeName(agent.name, 'agent')
@@ -190,6 +200,8 @@ export function awrr(options: AwrrOptions = {}): Plugin {
   const duplicate = projectNames.find((name, index) => projectNames.indexOf(name) !== index)
   if (duplicate !== undefined) throw new Error(`[awrr] Two strategies or agents are named "${duplicate}"; project names must be unique.`)
   let root = process.cwd()
+  /** Scenario files whose real path leaves the root, by the path they were asked for: never read. */
+  const refused = new Map<string, CompiledModule>()
   // One id for every worker of this run: a persisted memory bank keeps this run's updates apart.
   const runId = `${Date.now().toString(36)}-${process.pid.toString(36)}`
 
@@ -254,9 +266,40 @@ export function awrr(options: AwrrOptions = {}): Plugin {
     configResolved(config) {
       root = config.root
     },
+    // Vite follows a symlink to its target before reading it, and would load a link to a file
+    // outside the project as that file. A scenario path is checked before it is resolved, and a
+    // refused one keeps its own path and loads as a module that throws the reason.
+    resolveId(source, importer) {
+      const file = source.split('?')[0]!
+      if (!scenarioFile.test(file)) return undefined
+      // Vite also asks for `/scenarios/x.scenario.yaml`, a path from the root.
+      const candidates = [path.resolve(importer === undefined ? root : path.dirname(importer), file), ...(file.startsWith('/') ? [path.join(root, file)] : [])]
+      const absolute = candidates.find((candidate) => refused.has(candidate) || existsSync(candidate))
+      if (absolute === undefined) return undefined
+      if (!refused.has(absolute)) {
+        if (!scenarioLeavesRoot(root, absolute)) return undefined
+        const relative = path.relative(root, absolute).split(path.sep).join('/')
+        refused.set(
+          absolute,
+          refusedScenarioModule(relative, absolute, {
+            code: 'outside_root',
+            path: '',
+            expected: 'a file inside the project root',
+            received: 'a path outside it',
+            message: `the file's real path (following symlinks) is outside the project root ${escapeControlCharacters(root, { singleLine: true })}, so AWRR does not read it; keep scenario files in the project`,
+            line: 1,
+            column: 1,
+          }),
+        )
+      }
+      return absolute
+    },
+    load(id) {
+      return refused.get(id.split('?')[0]!)
+    },
     transform(code, id) {
       const file = id.split('?')[0]!
-      if (!scenarioFile.test(file)) return undefined
+      if (!scenarioFile.test(file) || refused.has(file)) return undefined
       const relative = path.relative(root, file).split(path.sep).join('/')
       let source: string | Uint8Array = code
       try {
@@ -264,7 +307,7 @@ export function awrr(options: AwrrOptions = {}): Plugin {
       } catch {
         // Virtual or unreadable: the text Vite gave us is all there is.
       }
-      return compileScenario({ source, absoluteFile: file, file: relative, suiteModule: suiteModulePath })
+      return compileScenario({ source, absoluteFile: file, file: relative, suiteModule: suiteModulePath, envAllowed: resolved.env })
     },
     configureVitest({ vitest }) {
       if (vitest.config.reporters.some((reporter) => reporter instanceof AwrrReporter)) return
@@ -281,6 +324,7 @@ export function awrr(options: AwrrOptions = {}): Plugin {
           baseline: resolved.baseline,
           tolerance: resolved.tolerance,
           reports: resolved.reports,
+          secrets: () => allowedEnvValues(resolved.env),
         }),
       )
     },

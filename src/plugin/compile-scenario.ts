@@ -1,6 +1,7 @@
 import { addMapping, GenMapping, setSourceContent, toEncodedMap } from '@jridgewell/gen-mapping'
 import { parseScenarioSource } from '../runtime/scenario/load-scenario.ts'
-import { envReferences } from '../runtime/http/env-interpolation.ts'
+import { envReferences, interpolateEnv, isEnvAllowed, type EnvAllowList } from '../runtime/http/env-interpolation.ts'
+import { minimumSecretLength } from '../runtime/text/redact-secrets.ts'
 import { AwrrScenarioError, type ScenarioIssue } from '../runtime/scenario/scenario-error.ts'
 import type { Scenario } from '../runtime/scenario/schema.ts'
 import type { ResolvedFault, TaskSpec } from '../runtime/scenario/task-spec.ts'
@@ -26,36 +27,128 @@ export interface CompileInput {
   suiteModule: string
   /** Environment for `${env.NAME}` checks. @default process.env */
   env?: NodeJS.ProcessEnv
+  /** Variables scenarios may read (`awrr({ env })`). @default [] (none) */
+  envAllowed?: EnvAllowList
 }
 
-/** Every `${env.NAME}` the scenario uses must be set when it loads; the value stays out of the module. */
-function missingEnvIssues(scenario: Scenario, lineOf: (path: (string | number)[]) => SourcePosition, env: NodeJS.ProcessEnv): ScenarioIssue[] {
-  const places: { path: (string | number)[]; text: string }[] = []
-  for (const [name, tool] of Object.entries(scenario.tools ?? {})) {
-    places.push({ path: ['tools', name, 'request', 'url'], text: tool.request.url })
-    for (const [header, value] of Object.entries(tool.request.headers ?? {})) places.push({ path: ['tools', name, 'request', 'headers', header], text: value })
+type EnvPlace = { path: (string | number)[]; text: string; kind: 'url' | 'header' | 'pattern'; header?: string }
+
+/** Where a filled-in URL cannot go, or undefined when it can be requested. Never quotes the URL. */
+function urlProblem(text: string): string | undefined {
+  let url: URL
+  try {
+    url = new URL(text)
+  } catch {
+    return 'is not an http(s) URL'
   }
-  if (scenario.success?.http) places.push({ path: ['success', 'http', 'url'], text: scenario.success.http.url })
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'is not an http(s) URL'
+  if (url.username !== '' || url.password !== '') return 'holds credentials (user:password@), which fetch refuses; send them in a header'
+  try {
+    new Request(url)
+  } catch {
+    return 'cannot be requested'
+  }
+  return undefined
+}
+
+function headerProblem(name: string, value: string): string | undefined {
+  try {
+    new Headers([[name, value]])
+    return undefined
+  } catch {
+    return 'is not a valid HTTP header (a line break, or a character HTTP does not allow in a name or value)'
+  }
+}
+
+/**
+ * Every `${env.NAME}` the scenario uses must be allowed by the config and set when it loads, and
+ * the URLs and headers it fills in must be requestable; the values stay out of the module and out
+ * of every message (which names the variable, never its value).
+ */
+function envIssues(scenario: Scenario, lineOf: (path: (string | number)[]) => SourcePosition, env: NodeJS.ProcessEnv, allow: EnvAllowList): ScenarioIssue[] {
+  const places: EnvPlace[] = []
+  const request = (path: (string | number)[], spec: { url: string; headers?: Record<string, string> | undefined }) => {
+    places.push({ path: [...path, 'url'], text: spec.url, kind: 'url' })
+    for (const [header, value] of Object.entries(spec.headers ?? {})) places.push({ path: [...path, 'headers', header], text: value, kind: 'header', header })
+  }
+  for (const [name, tool] of Object.entries(scenario.tools ?? {})) request(['tools', name, 'request'], tool.request)
+  if (scenario.success?.http) request(['success', 'http'], scenario.success.http)
   scenario.faults.forEach((fault, index) => {
-    if (fault.target) places.push({ path: ['faults', index, 'target', 'url'], text: fault.target.url })
+    if (fault.target) places.push({ path: ['faults', index, 'target', 'url'], text: fault.target.url, kind: 'pattern' })
+  })
+  scenario.tasks?.forEach((task, taskIndex) => {
+    if (task.success?.http) request(['tasks', taskIndex, 'success', 'http'], task.success.http)
+    task.faults.forEach((fault, index) => {
+      if (fault.target) places.push({ path: ['tasks', taskIndex, 'faults', index, 'target', 'url'], text: fault.target.url, kind: 'pattern' })
+    })
   })
   const issues: ScenarioIssue[] = []
   for (const place of places) {
-    for (const variable of envReferences(place.text)) {
-      if (env[variable] !== undefined && env[variable] !== '') continue
-      const position = lineOf(place.path)
-      issues.push({
-        code: 'missing_env',
-        path: place.path.join('.'),
-        expected: `environment variable ${variable} to be set`,
-        received: 'unset',
-        message: `${place.path.join('.')} refers to \${env.${variable}}, which is not set (set it, or start the service in a Vitest globalSetup that sets it)`,
-        line: position.line,
-        column: position.column,
-      })
+    const key = place.path.join('.')
+    const at = () => lineOf(place.path)
+    const issue = (code: ScenarioIssue['code'], expected: string, received: string, message: string) => {
+      const position = at()
+      issues.push({ code, path: key, expected, received, message, line: position.line, column: position.column })
     }
+    let filled = true
+    for (const variable of envReferences(place.text)) {
+      filled = false
+      if (!isEnvAllowed(variable, allow)) {
+        issue(
+          'env_not_allowed',
+          `a variable the config allows in awrr({ env: [...] })`,
+          `\${env.${variable}}`,
+          `${key} refers to \${env.${variable}}, which the config does not allow (add '${variable}' to awrr({ env: [...] }) if scenarios may read it)`,
+        )
+      } else if (env[variable] === undefined || env[variable] === '') {
+        issue(
+          'missing_env',
+          `environment variable ${variable} to be set`,
+          'unset',
+          `${key} refers to \${env.${variable}}, which is not set (set it, or start the service in a Vitest globalSetup that sets it)`,
+        )
+      } else if (env[variable]!.length < minimumSecretLength) {
+        issue(
+          'env_too_short',
+          `a value of at least ${minimumSecretLength} characters`,
+          'a shorter value',
+          `${key} refers to \${env.${variable}}, whose value is shorter than ${minimumSecretLength} characters: too short to redact from the outputs without redacting ordinary text`,
+        )
+      } else continue
+      filled = true
+    }
+    // A reference already reported leaves nothing to check the filled-in text with.
+    if (filled && envReferences(place.text).length > 0) continue
+    let text: string
+    try {
+      text = interpolateEnv(place.text, env)
+    } catch {
+      continue
+    }
+    const references = envReferences(place.text).length > 0 ? ' (with its ${env} references filled in)' : ''
+    if (place.kind === 'header') {
+      const problem = headerProblem(place.header!, text)
+      if (problem) issue('invalid_header', 'a valid HTTP header value', 'an invalid header', `${key} ${problem}${references}`)
+      continue
+    }
+    const problem = urlProblem(place.kind === 'pattern' ? text.replaceAll('*', 'x') : text)
+    if (problem) issue('invalid_url', place.kind === 'pattern' ? 'an http(s) URL pattern (* matches anything)' : 'an http(s) URL', 'not one', `${key} ${problem}${references}`)
   }
   return issues
+}
+
+/**
+ * The module of a scenario file AWRR refuses to read (its real path leaves the project root): it
+ * throws the issue, and its source map holds no content, since the file was never read.
+ */
+export function refusedScenarioModule(file: string, absoluteFile: string, issue: ScenarioIssue): CompiledModule {
+  const map = new GenMapping({ file: absoluteFile })
+  const error = new AwrrScenarioError(file, [issue])
+  // No stack frame: Vitest would read the file at the frame's location to print a code frame.
+  const code =
+    `throw Object.assign(new Error(${JSON.stringify(error.message)}), { name: 'AwrrScenarioError', code: ${JSON.stringify(error.code)}, ` +
+    `issues: ${JSON.stringify(error.issues)}, stack: ${JSON.stringify(`AwrrScenarioError: ${error.message}`)} });`
+  return { code: code + '\n', map: encodedMap(map) }
 }
 
 const scenarioNameOf = (file: string) => file.replace(/^.*\//, '').replace(/\.scenario\.ya?ml$/, '')
@@ -83,13 +176,13 @@ export function compileScenario(input: CompileInput): CompiledModule {
   }
 
   const parsed = parseScenarioSource(input.source, input.file)
-  const issues = parsed.ok ? missingEnvIssues(parsed.scenario, parsed.lineOf, input.env ?? process.env) : parsed.issues
+  const issues = parsed.ok ? envIssues(parsed.scenario, parsed.lineOf, input.env ?? process.env, input.envAllowed ?? []) : parsed.issues
   if (!parsed.ok || issues.length > 0) {
     const error = new AwrrScenarioError(input.file, issues)
     const first = issues[0]
     emit(
       `throw Object.assign(new Error(${JSON.stringify(error.message)}), ` +
-        `{ name: 'AwrrScenarioError', code: ${JSON.stringify(error.code)}, issues: ${JSON.stringify(issues)} });`,
+        `{ name: 'AwrrScenarioError', code: ${JSON.stringify(error.code)}, issues: ${JSON.stringify(error.issues)} });`,
       first ? { line: first.line, column: first.column } : { line: 1, column: 1 },
     )
     return { code: lines.join('\n') + '\n', map: encodedMap(map) }

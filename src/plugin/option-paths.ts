@@ -1,3 +1,4 @@
+import { realpathSync } from 'node:fs'
 import path from 'node:path'
 import { escapeControlCharacters } from '../runtime/text/control-characters.ts'
 
@@ -33,4 +34,31 @@ export function resolveOutputDir(root: string, outputDir: string, allowOutsideRo
     )
   }
   return (relative || '.').split(path.sep).join('/')
+}
+
+const isInside = (root: string, file: string) => {
+  const relative = path.relative(root, file)
+  return relative !== '..' && !relative.startsWith(`..${path.sep}`) && !path.isAbsolute(relative)
+}
+
+/**
+ * Whether a scenario file really lives in the project: its real path (every symlink followed) must
+ * be inside the root's real path. A file in a pull request that links to `/proc/self/environ` or
+ * `~/.aws/credentials` is refused before anything reads it. A file that does not exist is left
+ * to Vite to report.
+ */
+export function scenarioLeavesRoot(root: string, file: string): boolean {
+  let real: string
+  try {
+    real = realpathSync(file)
+  } catch {
+    return false
+  }
+  let realRoot = root
+  try {
+    realRoot = realpathSync(root)
+  } catch {
+    // A root that does not exist yet: compare with it as written.
+  }
+  return !isInside(realRoot, real)
 }

@@ -18,6 +18,7 @@ import { buildJsonReport, defaultReference, readJsonReport, serializeJsonReport,
 import { renderStepSummary } from './markdown-report.ts'
 import { baselineOf, reportFileNames, reportFormats, writeReportFiles, type ReportFormat } from './report-files.ts'
 import { renderTerminalReport } from './terminal-report.ts'
+import { redactDeep } from '../runtime/text/redact-secrets.ts'
 
 export interface AwrrReporterOptions {
   /** Where the report files go, relative to the Vitest root. */
@@ -43,6 +44,12 @@ export interface AwrrReporterOptions {
   reports?: readonly ReportFormat[]
   /** Where `AWRR_GATES`, `AWRR_UPDATE_BASELINE` and `GITHUB_STEP_SUMMARY` are read. @default process.env */
   env?: Readonly<Record<string, string | undefined>>
+  /**
+   * Values to redact from everything this reporter prints or writes (the plugin passes the
+   * variables its `env` option allows, read when the run ends, after globalSetup set them).
+   * @default () => []
+   */
+  secrets?: () => readonly string[]
 }
 
 function isOn(value: string | undefined): boolean {
@@ -111,7 +118,8 @@ export class AwrrReporter implements Reporter {
         problems.push(`${error.message} Write one with AWRR_UPDATE_BASELINE=1, or remove the \`baseline\` option.`)
       }
     }
-    const report = withGates(measured, gates)
+    // Worker summaries arrive redacted already; this also covers what the main process adds.
+    const report = redactDeep(withGates(measured, gates), this.#options.secrets?.() ?? [])
 
     const color = this.#options.color ?? defaultColor(vitest)
     vitest.logger.log('')

@@ -2,7 +2,10 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, test } from 'vitest'
 import { generatedBadScenarios } from '../../../fixtures/bad-scenarios/generated-cases.ts'
+import { corpusEnv, corpusEnvAllowed } from '../../../fixtures/bad-scenarios/corpus-env.ts'
 import { compileScenario } from '../../plugin/compile-scenario.ts'
+import { scenarioLeavesRoot } from '../../plugin/option-paths.ts'
+import { hasControlCharacters } from '../text/control-characters.ts'
 import { parseScenarioSource } from './load-scenario.ts'
 import { scenarioIssueCodes } from './scenario-error.ts'
 
@@ -23,8 +26,11 @@ interface CorpusEntry {
   file: string
   why: string
   generated?: boolean
-  /** "compile": the file parses; the plugin's compile step, which sees the environment, rejects it. */
-  stage?: 'compile'
+  /**
+   * "compile": the file parses; the plugin's compile step, which sees the environment, rejects it.
+   * "plugin": the plugin refuses the file before reading it (a symlink out of the project).
+   */
+  stage?: 'compile' | 'plugin'
   issues: ExpectedIssue[]
 }
 
@@ -55,7 +61,7 @@ describe('the bad-scenario corpus', () => {
   })
 
   // Generous: the slowest file parses in well under a second; a quadratic or exponential path takes minutes.
-  test.each(manifest.files.filter((entry) => entry.stage !== 'compile').map((entry) => [entry.file, entry] as const))('%s', (file, entry) => {
+  test.each(manifest.files.filter((entry) => entry.stage === undefined).map((entry) => [entry.file, entry] as const))('%s', (file, entry) => {
     const bytes = bytesOf(entry)
     const result = parseScenarioSource(bytes, `fixtures/bad-scenarios/${file}`)
     if (result.ok) throw new Error(`${file} was accepted; expected ${entry.issues.map((issue) => issue.code).join(', ')} (${entry.why})`)
@@ -67,6 +73,9 @@ describe('the bad-scenario corpus', () => {
       expect(issue.message.length).toBeGreaterThan(0)
       // A 20,000-character line is quoted, not copied, into the message.
       expect(issue.received.length).toBeLessThanOrEqual(80)
+      // Control characters from the file are shown escaped, never raw.
+      expect(hasControlCharacters(issue.message), issue.message).toBe(false)
+      expect(hasControlCharacters(issue.received), issue.received).toBe(false)
     }
   }, 60_000)
   test.each(manifest.files.filter((entry) => entry.stage === 'compile').map((entry) => [entry.file, entry] as const))(
@@ -74,11 +83,19 @@ describe('the bad-scenario corpus', () => {
     (file, entry) => {
       const bytes = bytesOf(entry)
       expect(parseScenarioSource(bytes, `fixtures/bad-scenarios/${file}`).ok).toBe(true)
-      const { code } = compileScenario({ source: bytes, absoluteFile: `${corpusDir}${file}`, file: `fixtures/bad-scenarios/${file}`, suiteModule: '/suite.ts', env: {} })
+      const { code } = compileScenario({ source: bytes, absoluteFile: `${corpusDir}${file}`, file: `fixtures/bad-scenarios/${file}`, suiteModule: '/suite.ts', env: corpusEnv, envAllowed: corpusEnvAllowed })
       expect(code.startsWith('throw ')).toBe(true)
       const issues = JSON.parse(/issues: (\[.*\]) \}\);/.exec(code)![1]!) as ExpectedIssue[]
       expect(issues.map(({ code, path, line, column }) => ({ code, path, line, column }))).toEqual(entry.issues)
       for (const issue of entry.issues) expect(code).toContain(`fixtures/bad-scenarios/${file}:${issue.line}:${issue.column}`)
+      // The error names the variables, never their values.
+      for (const value of Object.values(corpusEnv)) if (value.length >= 4) expect(code).not.toContain(value.split('\r')[0])
+    },
+  )
+  test.each(manifest.files.filter((entry) => entry.stage === 'plugin').map((entry) => [entry.file, entry] as const))(
+    '%s (a link out of the project: refused before it is read)',
+    (file) => {
+      expect(scenarioLeavesRoot(fileURLToPath(new URL('../../../', import.meta.url)), `${corpusDir}${file}`)).toBe(true)
     },
   )
 })

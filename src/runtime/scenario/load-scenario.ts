@@ -1,7 +1,7 @@
 import { isAlias, isMap, isNode, isScalar, isSeq, Lexer, LineCounter, parseDocument, visit, type Alias, type Document, type YAMLError } from 'yaml'
 import type { z } from 'zod'
 import { scenarioJsonSchema, type JsonSchema } from './json-schema.ts'
-import { isScenarioIssueCode, type ScenarioIssue, type ScenarioIssueCode } from './scenario-error.ts'
+import { isScenarioIssueCode, printableIssue, type ScenarioIssue, type ScenarioIssueCode } from './scenario-error.ts'
 import { scenarioSchema, type Scenario } from './schema.ts'
 
 export interface ParseScenarioOptions {
@@ -109,7 +109,7 @@ function failed(issues: ScenarioIssue[]): ParseScenarioResult {
     const key = JSON.stringify([entry.code, entry.path, entry.line, entry.column, entry.message])
     return !seen.has(key) && !!seen.add(key)
   })
-  return { ok: false, issues: unique.sort((a, b) => a.line - b.line || a.column - b.column) }
+  return { ok: false, issues: unique.map(printableIssue).sort((a, b) => a.line - b.line || a.column - b.column) }
 }
 
 function issue(

@@ -1,3 +1,5 @@
+import { escapeControlCharacters } from '../text/control-characters.ts'
+
 /** Stable issue codes: tools and tests match on these, never on message text. */
 export const scenarioIssueCodes = [
   'yaml_syntax',
@@ -16,6 +18,11 @@ export const scenarioIssueCodes = [
   'empty_file',
   'invalid_utf8',
   'missing_env',
+  'env_not_allowed',
+  'env_too_short',
+  'invalid_url',
+  'invalid_header',
+  'outside_root',
   'custom',
 ] as const
 export type ScenarioIssueCode = (typeof scenarioIssueCodes)[number]
@@ -36,13 +43,23 @@ export interface ScenarioIssue {
   column: number
 }
 
+/**
+ * The issue with every text field safe to print: control characters from the file (ESC, OSC 8,
+ * a lone `\r`, bidi overrides) shown as escapes, so an error cannot clear a screen, fake a link or
+ * reorder what a reader sees.
+ */
+export function printableIssue(issue: ScenarioIssue): ScenarioIssue {
+  const safe = (text: string) => escapeControlCharacters(text, { singleLine: true })
+  return { ...issue, path: safe(issue.path), expected: safe(issue.expected), received: safe(issue.received), message: safe(issue.message) }
+}
+
 export function isScenarioIssueCode(value: unknown): value is ScenarioIssueCode {
   return scenarioIssueCodes.includes(value as ScenarioIssueCode)
 }
 
 /** `[awrr] Failed to load scenario "scenarios/x.scenario.yaml:14:11": faults.0.prob must be ... (got 1.5).` */
 export function formatScenarioIssue(file: string, issue: ScenarioIssue): string {
-  return `[awrr] Failed to load scenario "${file}:${issue.line}:${issue.column}": ${issue.message}.`
+  return `[awrr] Failed to load scenario "${escapeControlCharacters(file, { singleLine: true })}:${issue.line}:${issue.column}": ${escapeControlCharacters(issue.message, { singleLine: true })}.`
 }
 
 const invalidScenarioCode = 'AWRR_INVALID_SCENARIO'
@@ -57,7 +74,7 @@ export class AwrrScenarioError extends Error {
   constructor(file: string, issues: readonly ScenarioIssue[]) {
     super(issues.map((issue) => formatScenarioIssue(file, issue)).join('\n'))
     this.file = file
-    this.issues = issues
+    this.issues = issues.map(printableIssue)
   }
 
   /** Matches on the code, not the class: errors cross Vitest's worker boundary as plain objects. */

@@ -8,6 +8,7 @@ import type { TaskSummary } from '../executor/task-summary.ts'
 import { hashSeed } from '../random.ts'
 import { TraceFile } from './trace-file.ts'
 import { replayCommand } from './replay-command.ts'
+import { hasSecrets, redactDeep, redactError } from '../text/redact-secrets.ts'
 import { generateTasks } from '../scenario/generate-tasks.ts'
 import type { GenerateSpec } from '../scenario/schema.ts'
 import type { TaskSpec } from '../scenario/task-spec.ts'
@@ -106,7 +107,8 @@ export function openScenarioSuite(module: ScenarioModule, importModule: ModuleIm
       // Each trial of a repeated task draws its faults anew, reproducibly.
       seed: repeat === 0 ? seed : hashSeed(seed, 'repeat', repeat),
       batch: Math.floor(task.index / config.batchSize),
-      trace: { emit: (event: TraceEvent) => void lines.push(JSON.stringify(event)) },
+      // A value filled in from the environment is a secret: never written to a trace.
+      trace: { emit: (event: TraceEvent) => void lines.push(JSON.stringify(hasSecrets() ? redactDeep(event) : event)) },
       tracePath,
     }
     let summary: TaskSummary
@@ -123,7 +125,7 @@ export function openScenarioSuite(module: ScenarioModule, importModule: ModuleIm
       summary = await runTask({ ...common, strategy: await strategy, options: config.executor })
     }
     traceFile.write(lines.join('\n') + '\n')
-    return repeats > 1 ? { ...summary, repeat } : summary
+    return redactDeep(repeats > 1 ? { ...summary, repeat } : summary)
   }
 
   return {
@@ -146,7 +148,13 @@ export function openScenarioSuite(module: ScenarioModule, importModule: ModuleIm
     },
     trialOf(task: TaskSpec, repeat: number, testName: string): void {
       test(testName, async (context) => {
-        const summary = await runOne(task, repeat)
+        let summary: TaskSummary
+        try {
+          summary = await runOne(task, repeat)
+        } catch (error) {
+          // Vitest prints and serialises a thrown error whole (a URL error carries the URL).
+          throw redactError(error)
+        }
         context.task.meta.awrr = summary
         const expected = task.expect?.[strategyName]
         if (expected !== undefined && expected !== summary.outcome) {
