@@ -73,6 +73,7 @@ export async function runAgentTask(input: RunAgentInput): Promise<TaskSummary> {
     trace,
     realTime: true,
     ...(task.tools ? { tools: task.tools } : {}),
+    ...(task.mcp ? { mcp: task.mcp } : {}),
     origins: successCheckOrigins(task.success),
   })
   trace.emit({ type: 'task:start', task: task.id, scenario, strategy: input.agentName, seed, at: 0 })

@@ -1,12 +1,11 @@
-import { AsyncLocalStorage } from 'node:async_hooks'
 import { http, HttpResponse, passthrough } from 'msw'
 import { setupServer } from 'msw/node'
+import { mcpOrigin } from '../mcp/mcp-origin.ts'
+import { serveMcpRequest } from '../mcp/simulated-mcp-server.ts'
+import { currentTask } from './current-task.ts'
 import { type ServedAnswer, type TaskEnvironment, toolServiceOrigin } from './task-environment.ts'
 
 const toolPathPrefix = '/tools/'
-
-/** The task whose code is running: every request made inside `runInTask` is routed to it. */
-const currentTask = new AsyncLocalStorage<TaskEnvironment>()
 
 let server: ReturnType<typeof setupServer> | undefined
 
@@ -42,6 +41,8 @@ const router = http.all(matchEverything, async ({ request, requestId }) => {
   const environment = currentTask.getStore()
   if (!environment) return refuse(request.url, undefined)
   const { step, purpose } = environment.takeAnnouncedCall()
+  // Simulated MCP servers: `http://mcp.awrr.test/<server>`, each tools/call a call of the task.
+  if (url.origin === mcpOrigin) return serveMcpRequest(environment, decodeURIComponent(url.pathname.slice(1)), request)
   if (url.origin !== toolServiceOrigin) {
     const route = await environment.routeExternal({ method: request.method, url: request.url, step, purpose, signal: request.signal })
     if (route.kind === 'not_declared') return refuse(request.url, environment)

@@ -1,0 +1,3 @@
+export { mcpOrigin, mcpServerUrl } from './mcp-origin.ts'
+export { serveMcpRequest } from './simulated-mcp-server.ts'
+export { mcpFaultWire, type McpFaultWire } from './mcp-fault-wire.ts'
