@@ -5,14 +5,18 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import type { TraceEvent } from '../executor/trace-events.ts'
 import type { ResolvedFault } from '../scenario/task-spec.ts'
 import { TaskEnvironment } from '../tools/task-environment.ts'
-import { ensureToolServer, runInTask } from '../tools/tool-server.ts'
+import { ensureToolServer, runInTask } from '../interception/interception.ts'
+import { ensureMcpServers } from './mcp-responder.ts'
 import { createVirtualClock } from '../virtual-clock.ts'
 import { mcpServerUrl } from './mcp-origin.ts'
 
 // The simulated MCP server as the official client sees it: @modelcontextprotocol/sdk's Client over
 // its Streamable HTTP transport, through the worker's one MSW router.
 
-beforeAll(() => ensureToolServer())
+beforeAll(() => {
+  ensureToolServer()
+  ensureMcpServers()
+})
 
 type FaultFields = Partial<ResolvedFault> & Pick<ResolvedFault, 'type'>
 const fault = (fields: FaultFields, index = 0): ResolvedFault => ({ id: `F${index}`, mode: 'once', prob: 1, tool: 'get_record', ...fields })
