@@ -71,7 +71,10 @@ function envIssues(scenario: Scenario, lineOf: (path: (string | number)[]) => So
     places.push({ path: [...path, 'url'], text: spec.url, kind: 'url' })
     for (const [header, value] of Object.entries(spec.headers ?? {})) places.push({ path: [...path, 'headers', header], text: value, kind: 'header', header })
   }
-  for (const [name, tool] of Object.entries(scenario.tools ?? {})) request(['tools', name, 'request'], tool.request)
+  for (const [name, tool] of Object.entries(scenario.tools ?? {})) if (tool.request) request(['tools', name, 'request'], tool.request)
+  for (const [name, server] of Object.entries(scenario.mcp ?? {})) {
+    if (server.url !== undefined) places.push({ path: ['mcp', name, 'url'], text: server.url, kind: 'url' })
+  }
   if (scenario.success?.http) request(['success', 'http'], scenario.success.http)
   scenario.faults.forEach((fault, index) => {
     if (fault.target) places.push({ path: ['faults', index, 'target', 'url'], text: fault.target.url, kind: 'pattern' })
@@ -238,6 +241,7 @@ export function compileScenario(input: CompileInput): CompiledModule {
       ...(scenario.expect ? { expect: scenario.expect } : {}),
       ...(scenario.budget ? { budget: scenario.budget } : {}),
       ...(scenario.tools ? { tools: scenario.tools } : {}),
+      ...(scenario.mcp ? { mcp: scenario.mcp } : {}),
       ...(scenario.input === undefined ? {} : { input: scenario.input }),
     }
     module = { kind: 'tasks', ...common, tasks: [task] }
