@@ -123,7 +123,12 @@ export function openScenarioSuite(module: ScenarioModule, importModule: ModuleIm
       })
     } else {
       strategy ??= resolveStrategy(strategyName, config, importModule)
-      summary = await runTask({ ...common, strategy: await strategy, options: config.executor })
+      summary = await runTask({
+        ...common,
+        strategy: await strategy,
+        options: config.executor,
+        ...(config.runId === undefined ? {} : { runId: config.runId }),
+      })
     }
     traceFile.write(lines.join('\n') + '\n')
     return repeats > 1 ? { ...summary, repeat } : summary
