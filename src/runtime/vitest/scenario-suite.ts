@@ -7,6 +7,7 @@ import type { TraceEvent } from '../executor/trace-events.ts'
 import type { TaskSummary } from '../executor/task-summary.ts'
 import { hashSeed } from '../random.ts'
 import { TraceFile } from './trace-file.ts'
+import { traceFileName } from './trace-name.ts'
 import { generateTasks } from '../scenario/generate-tasks.ts'
 import type { GenerateSpec } from '../scenario/schema.ts'
 import type { TaskSpec } from '../scenario/task-spec.ts'
@@ -73,10 +74,6 @@ function replayCommand(seed: number, file: string, strategy: string, taskName: s
 // fakes the global one would otherwise wait forever here.
 const realSetImmediate = timers.setImmediate
 const yieldToEventLoop = () => new Promise<void>((resolve) => realSetImmediate(resolve))
-
-function traceFileName(file: string): string {
-  return file.replace(/\.scenario\.ya?ml$/, '').replace(/[\\/]/g, '__') + '.jsonl'
-}
 
 /**
  * Declares one Vitest suite per scenario file and one test per task. Called by the generated module
