@@ -19,7 +19,7 @@ import {
   toolServiceOrigin,
   worldHashHeader,
 } from '../tools/task-environment.ts'
-import { runInTask } from '../tools/tool-server.ts'
+import { runInTask } from '../interception/index.ts'
 import { createVirtualClock, type VirtualClock } from '../virtual-clock.ts'
 import { idempotencyKey } from './idempotency-key.ts'
 import type { CallPurpose, CallResult, TraceEvent, TraceSink } from './trace-events.ts'
