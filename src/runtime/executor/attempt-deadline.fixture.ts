@@ -4,7 +4,7 @@
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { naiveRetry, noRecovery, ruleBased } from '../strategies/builtin-strategies.ts'
-import { closeToolServer, ensureToolServer } from '../tools/tool-server.ts'
+import { closeToolServer, ensureToolServer } from '../interception/index.ts'
 import { runTask } from './run-task.ts'
 import type { TraceEvent } from './trace-events.ts'
 
