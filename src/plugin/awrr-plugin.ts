@@ -279,6 +279,7 @@ export function awrr(options: AwrrOptions = {}): Plugin {
           baseline: resolved.baseline,
           tolerance: resolved.tolerance,
           reports: resolved.reports,
+          runId,
         }),
       )
     },
