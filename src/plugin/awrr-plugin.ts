@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import path from 'node:path'
@@ -202,8 +203,10 @@ export function awrr(options: AwrrOptions = {}): Plugin {
   let root = process.cwd()
   /** Scenario files whose real path leaves the root, by the path they were asked for: never read. */
   const refused = new Map<string, CompiledModule>()
-  // One id for every worker of this run: a persisted memory bank keeps this run's updates apart.
-  const runId = `${Date.now().toString(36)}-${process.pid.toString(36)}`
+  // One id for every worker of this run: a persisted memory bank keeps this run's updates apart,
+  // Idempotency-Keys sent to real services differ from the previous run's, and the report set and
+  // the traces name the run they belong to. Random, so two runs started at once differ too.
+  const runId = `${Date.now().toString(36)}-${randomBytes(6).toString('hex')}`
 
   const runConfig = (): RunConfig => ({
     root,
@@ -225,6 +228,7 @@ export function awrr(options: AwrrOptions = {}): Plugin {
     })),
     memory: resolved.memory === 'persist' ? { mode: 'persist', run: runId } : { mode: 'fresh' },
     repeats: resolved.repeats,
+    runId,
   })
 
   return {
@@ -325,6 +329,7 @@ export function awrr(options: AwrrOptions = {}): Plugin {
           tolerance: resolved.tolerance,
           reports: resolved.reports,
           secrets: () => allowedEnvValues(resolved.env),
+          runId,
         }),
       )
     },

@@ -9,6 +9,7 @@ import { hashSeed } from '../random.ts'
 import { TraceFile } from './trace-file.ts'
 import { replayCommand } from './replay-command.ts'
 import { hasSecrets, redactDeep, redactError } from '../text/redact-secrets.ts'
+import { traceFileName } from './trace-name.ts'
 import { generateTasks } from '../scenario/generate-tasks.ts'
 import type { GenerateSpec } from '../scenario/schema.ts'
 import type { TaskSpec } from '../scenario/task-spec.ts'
@@ -72,10 +73,6 @@ function errorAt(message: string, file: string, position: SourcePosition | undef
 const realSetImmediate = timers.setImmediate
 const yieldToEventLoop = () => new Promise<void>((resolve) => realSetImmediate(resolve))
 
-function traceFileName(file: string): string {
-  return file.replace(/\.scenario\.ya?ml$/, '').replace(/[\\/]/g, '__') + '.jsonl'
-}
-
 /**
  * Declares one Vitest suite per scenario file and one test per task. Called by the generated module
  * of each `*.scenario.yaml`; `taskAt` is called from the line that maps back to the task's YAML.
@@ -122,7 +119,12 @@ export function openScenarioSuite(module: ScenarioModule, importModule: ModuleIm
       })
     } else {
       strategy ??= resolveStrategy(strategyName, config, importModule)
-      summary = await runTask({ ...common, strategy: await strategy, options: config.executor })
+      summary = await runTask({
+        ...common,
+        strategy: await strategy,
+        options: config.executor,
+        ...(config.runId === undefined ? {} : { runId: config.runId }),
+      })
     }
     traceFile.write(lines.join('\n') + '\n')
     return redactDeep(repeats > 1 ? { ...summary, repeat } : summary)
