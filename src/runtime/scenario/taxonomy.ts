@@ -17,6 +17,12 @@ export const faultTypes = [
   'WrongData',
   'Conflict',
   'StateCorruption',
+  // Tools that lie: a 200 whose content is wrong (see src/runtime/faults/lying-faults.ts).
+  'StaleData',
+  'WrongEntity',
+  'SilentNoOp',
+  'PlausibleWrong',
+  'SchemaDrift',
 ] as const
 export type FaultType = (typeof faultTypes)[number]
 
@@ -42,4 +48,9 @@ export const defaultLayerOf: Readonly<Record<FaultType, Layer>> = {
   WrongData: 'semantic',
   Conflict: 'cascade',
   StateCorruption: 'cascade',
+  StaleData: 'semantic',
+  WrongEntity: 'semantic',
+  SilentNoOp: 'semantic',
+  PlausibleWrong: 'semantic',
+  SchemaDrift: 'semantic',
 }
