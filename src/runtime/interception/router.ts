@@ -82,7 +82,8 @@ export async function routeRequest(request: Request, requestId: string): Promise
   if (!environment) return refuse(request.url, undefined)
   const { step, purpose } = environment.takeAnnouncedCall()
   if (url.origin !== toolServiceOrigin) {
-    const route = await environment.routeExternal({ method: request.method, url: request.url, step, purpose, signal: request.signal })
+    const idempotencyKey = request.headers.get('idempotency-key') ?? undefined
+    const route = await environment.routeExternal({ method: request.method, url: request.url, step, purpose, signal: request.signal, idempotencyKey })
     if (route.kind === 'not_declared') return refuse(request.url, environment)
     if (route.kind === 'passthrough') {
       const call = route.call
