@@ -48,4 +48,6 @@ export interface RunConfig {
   repeats?: number
   /** When a task is also run with its faults off (the clean run). Absent: `suites`. */
   cleanRun?: 'suites' | 'always' | 'never'
+  /** This run's id (the same in every worker): real services get per-run Idempotency-Keys. */
+  runId?: string
 }

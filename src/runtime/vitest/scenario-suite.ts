@@ -7,6 +7,7 @@ import type { TraceEvent } from '../executor/trace-events.ts'
 import type { TaskSummary } from '../executor/task-summary.ts'
 import { hashSeed } from '../random.ts'
 import { TraceFile } from './trace-file.ts'
+import { traceFileName } from './trace-name.ts'
 import { generateTasks } from '../scenario/generate-tasks.ts'
 import type { GenerateSpec } from '../scenario/schema.ts'
 import type { TaskSpec } from '../scenario/task-spec.ts'
@@ -74,10 +75,6 @@ function replayCommand(seed: number, file: string, strategy: string, taskName: s
 const realSetImmediate = timers.setImmediate
 const yieldToEventLoop = () => new Promise<void>((resolve) => realSetImmediate(resolve))
 
-function traceFileName(file: string): string {
-  return file.replace(/\.scenario\.ya?ml$/, '').replace(/[\\/]/g, '__') + '.jsonl'
-}
-
 /**
  * Declares one Vitest suite per scenario file and one test per task. Called by the generated module
  * of each `*.scenario.yaml`; `taskAt` is called from the line that maps back to the task's YAML.
@@ -131,11 +128,12 @@ export function openScenarioSuite(module: ScenarioModule, importModule: ModuleIm
       })
     } else {
       strategy ??= resolveStrategy(strategyName, config, importModule)
-      summary = await runTask({ ...common, strategy: await strategy, options: config.executor })
+      const runId = config.runId === undefined ? {} : { runId: config.runId }
+      summary = await runTask({ ...common, strategy: await strategy, options: config.executor, ...runId })
       if (wantsCleanRun(task)) {
         // The same task with the faults off, after the real run so that nothing it does can
         // change the real one; its trace is not kept (the trace file holds one run per task).
-        const clean = await runTask({ ...common, trace: { emit: () => {} }, strategy: await strategy, options: config.executor, clean: true })
+        const clean = await runTask({ ...common, ...runId, trace: { emit: () => {} }, strategy: await strategy, options: config.executor, clean: true })
         summary = { ...summary, clean: clean.outcome }
       }
     }
