@@ -88,6 +88,6 @@ export function completedWithoutCalls(summary: Pick<TaskSummary, 'outcome' | 'to
 
 /** What the verbose test line says about a task: `completed`, `failed: success_oracle_rejected`. */
 export function describeTaskOutcome(summary: Pick<TaskSummary, 'outcome' | 'reason' | 'toolCalls'>): string {
-  if (completedWithoutCalls(summary)) return 'completed with no recorded call (suspicious: its requests never reached AWRR)'
+  if (completedWithoutCalls(summary)) return 'completed with no recorded call (suspicious: no request reached AWRR, so no fault could be injected)'
   return summary.outcome === 'completed' ? 'completed' : `${summary.outcome}: ${summary.reason}`
 }
