@@ -8,6 +8,7 @@ import type { Outcome } from '../scenario/schema.ts'
 import type { TaskSpec } from '../scenario/task-spec.ts'
 import { type CallRecord, TaskEnvironment } from '../tools/task-environment.ts'
 import { runInTask } from '../interception/index.ts'
+import { ensureMcpServers } from '../mcp/mcp-responder.ts'
 import { createVirtualClock } from '../virtual-clock.ts'
 
 /** What an agent gets: its input, seeded randomness, a clock whose sleeps cost no wall time. */
@@ -63,6 +64,7 @@ export async function runAgentTask(input: RunAgentInput): Promise<TaskSummary> {
   const { task, scenario, seed } = input
   const clock = createVirtualClock()
   const trace = input.trace
+  if (task.mcp) ensureMcpServers()
   const environment = new TaskEnvironment({
     seed,
     scenario,
@@ -73,6 +75,7 @@ export async function runAgentTask(input: RunAgentInput): Promise<TaskSummary> {
     trace,
     realTime: true,
     ...(task.tools ? { tools: task.tools } : {}),
+    ...(task.mcp ? { mcp: task.mcp } : {}),
     origins: successCheckOrigins(task.success),
   })
   trace.emit({ type: 'task:start', task: task.id, scenario, strategy: input.agentName, seed, at: 0 })

@@ -1,4 +1,4 @@
-import { AsyncLocalStorage } from 'node:async_hooks'
+import { currentTask } from '../tools/current-task.ts'
 import { type ServedAnswer, type TaskEnvironment, toolServiceOrigin } from '../tools/task-environment.ts'
 
 /**
@@ -22,7 +22,6 @@ export type UserResponder = (request: Request, requestId: string) => Promise<Res
  * interceptors installed by the first copy must find the task of whichever copy runs it.
  */
 interface SharedRouterState {
-  currentTask: AsyncLocalStorage<TaskEnvironment>
   virtualOrigins: Map<string, VirtualResponder>
   passthroughOrigins: Set<string>
   userResponders: UserResponder[]
@@ -32,15 +31,14 @@ interface SharedRouterState {
 const sharedKey = Symbol.for('awrr.interception.router.1')
 const shared: SharedRouterState = ((globalThis as Record<symbol, unknown>)[sharedKey] as SharedRouterState | undefined) ??
   ((globalThis as Record<symbol, unknown>)[sharedKey] = {
-    currentTask: new AsyncLocalStorage<TaskEnvironment>(),
     virtualOrigins: new Map(),
     passthroughOrigins: new Set(),
     userResponders: [],
     routed: { count: 0 },
   } satisfies SharedRouterState) as SharedRouterState
 
-/** The task whose code is running: every request made inside `runInTask` is routed to it. */
-export const currentTask = shared.currentTask
+// The task whose code is running (shared with awrr/tools' in-process calls, hence its own module).
+export { currentTask }
 
 /** The user's handler sets, asked in order for requests AWRR does not own. */
 export const userResponders = shared.userResponders
