@@ -48,6 +48,7 @@ describe('outputDir', () => {
   test('the plugin applies it when the config resolves', () => {
     expect(() => configOf({ strategies: ['B2'], outputDir: '../elsewhere' })).toThrow(/outputDir "..\/elsewhere" is outside the project root/)
     const config = configOf({ strategies: ['B2'], outputDir: '../elsewhere', allowOutsideRoot: true })
-    expect(config.test.projects[0]!.test.provide['awrr:config'].outputDirRelative).toBe('../elsewhere')
+    const strategyProject = config.test.projects.find((project) => project.test.provide?.['awrr:strategy'] === 'B2')
+    expect(strategyProject!.test.provide['awrr:config'].outputDirRelative).toBe('../elsewhere')
   })
 })

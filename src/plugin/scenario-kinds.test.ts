@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -34,6 +34,20 @@ describe('findScenarioKinds', () => {
     const kinds = findScenarioKinds(root, ['**/*.scenario.yaml'], undefined)
     expect(kinds).toEqual({ input: ['scenarios/agents [v2]/order.scenario.yaml'], workflow: ['scenarios/checkout.scenario.yaml'] })
     expect(findScenarioKinds(root, ['scenarios/**/*.scenario.yaml'], ['**/agents*/**']).input).toEqual([])
+  })
+
+  it('never reads a file whose real path leaves the root (a link to a file outside the project)', () => {
+    const outside = mkdtempSync(path.join(tmpdir(), 'awrr-kinds-outside-'))
+    const project = mkdtempSync(path.join(tmpdir(), 'awrr-kinds-linked-'))
+    try {
+      writeFileSync(path.join(outside, 'credentials'), 'input: { secret: 1 }\n')
+      symlinkSync(path.join(outside, 'credentials'), path.join(project, 'leak.scenario.yaml'))
+      writeFileSync(path.join(project, 'inside.scenario.yaml'), 'input: {}\n')
+      expect(findScenarioKinds(project, ['*.scenario.yaml'], undefined)).toEqual({ input: ['inside.scenario.yaml'], workflow: [] })
+    } finally {
+      rmSync(outside, { recursive: true, force: true })
+      rmSync(project, { recursive: true, force: true })
+    }
   })
 
   it('turns file names into patterns that match only those files', () => {
