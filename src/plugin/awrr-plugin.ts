@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import path from 'node:path'
@@ -184,8 +185,10 @@ export function awrr(options: AwrrOptions = {}): Plugin {
   const duplicate = projectNames.find((name, index) => projectNames.indexOf(name) !== index)
   if (duplicate !== undefined) throw new Error(`[awrr] Two strategies or agents are named "${duplicate}"; project names must be unique.`)
   let root = process.cwd()
-  // One id for every worker of this run: a persisted memory bank keeps this run's updates apart.
-  const runId = `${Date.now().toString(36)}-${process.pid.toString(36)}`
+  // One id for every worker of this run: a persisted memory bank keeps this run's updates apart,
+  // Idempotency-Keys sent to real services differ from the previous run's, and the report set and
+  // the traces name the run they belong to. Random, so two runs started at once differ too.
+  const runId = `${Date.now().toString(36)}-${randomBytes(6).toString('hex')}`
 
   const runConfig = (): RunConfig => ({
     root,
@@ -207,6 +210,7 @@ export function awrr(options: AwrrOptions = {}): Plugin {
     })),
     memory: resolved.memory === 'persist' ? { mode: 'persist', run: runId } : { mode: 'fresh' },
     repeats: resolved.repeats,
+    runId,
   })
 
   return {
@@ -275,6 +279,7 @@ export function awrr(options: AwrrOptions = {}): Plugin {
           baseline: resolved.baseline,
           tolerance: resolved.tolerance,
           reports: resolved.reports,
+          runId,
         }),
       )
     },

@@ -65,13 +65,13 @@ describe('AwrrReporter', () => {
 
     const written = await readFile(join(root, '.awrr', 'report.json'), 'utf8')
     expect(written).toBe(serializeJsonReport(buildJsonReport({ seed: 42, strategies: base.strategies, summaries })))
-    expect((await readdir(join(root, '.awrr'))).sort()).toEqual(['report.csv', 'report.html', 'report.json', 'report.md'])
+    expect((await readdir(join(root, '.awrr'))).sort()).toEqual(['report-set.json', 'report.csv', 'report.html', 'report.json', 'report.md'])
     expect(process.exitCode).toBeUndefined()
   })
 
   it('writes only the chosen report files', async () => {
     await run({ reports: ['csv'], outputDir: 'out/reports' })
-    expect(await readdir(join(root, 'out', 'reports'))).toEqual(['report.csv'])
+    expect(await readdir(join(root, 'out', 'reports'))).toEqual(['report-set.json', 'report.csv'])
   })
 
   it('stays silent in a shard run: the merge run reports and gates', async () => {

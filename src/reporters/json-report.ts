@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto'
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { mkdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import writeFileAtomicLib from 'write-file-atomic'
 import type { DiagnosisRecord, TaskSummary } from '../runtime/executor/task-summary.ts'
 import type { Outcome } from '../runtime/scenario/schema.ts'
 import { GateConfigError } from './gate-error.ts'
@@ -324,14 +324,9 @@ export function serializeJsonReport(report: JsonReport): string {
 export async function writeFileAtomic(dir: string, name: string, content: string): Promise<string> {
   await mkdir(dir, { recursive: true })
   const target = join(dir, name)
-  const temporary = join(dir, `.${name}.${process.pid}.${randomUUID()}.tmp`)
-  try {
-    await writeFile(temporary, content, 'utf8')
-    await rename(temporary, target)
-  } catch (error: unknown) {
-    await rm(temporary, { force: true })
-    throw error
-  }
+  // write-file-atomic: a temporary file beside the target, fsync, rename; the temporary file is
+  // removed on failure and when the process exits mid-write.
+  await writeFileAtomicLib(target, content, { encoding: 'utf8' })
   return target
 }
 

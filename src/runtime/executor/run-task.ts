@@ -21,6 +21,7 @@ import {
 } from '../tools/task-environment.ts'
 import { runInTask } from '../interception/index.ts'
 import { createVirtualClock, type VirtualClock } from '../virtual-clock.ts'
+import { idempotencyKey } from './idempotency-key.ts'
 import type { CallPurpose, CallResult, TraceEvent, TraceSink } from './trace-events.ts'
 import type { DiagnosisRecord, RecoveryActionName, TaskSummary } from './task-summary.ts'
 
@@ -36,6 +37,8 @@ export interface RunTaskInput {
   trace: TraceSink
   tracePath: string
   options?: ExecutorOptions
+  /** This run's id: keeps the Idempotency-Keys sent to real services unique per run. */
+  runId?: string
 }
 
 interface CallOutcome {
@@ -509,17 +512,24 @@ class TaskRun {
     const headers: Record<string, string> = { 'content-type': 'application/json' }
     // The router reads what this call is for from the task, not from headers a real service would see.
     this.environment.announceCall({ step: step ?? undefined, purpose })
-    if (sideEffect) {
-      const { seed, strategy, scenario, task } = this.input
-      headers['idempotency-key'] = `awrr-${seed}-${strategy.name}-${scenario}-${task.id}-${keySuffix ?? `step-${step}`}`
-    }
     const http = this.environment.httpToolNamed(tool)
+    if (sideEffect) {
+      const { seed, strategy, scenario, file, task, runId } = this.input
+      const operation = keySuffix ?? `step-${step}`
+      headers['idempotency-key'] = idempotencyKey({ seed, strategy: strategy.name, scenario, file, task: task.id, operation, run: http ? runId : undefined })
+    }
     const method = http?.method ?? 'POST'
     const requestBody = method === 'GET' ? '' : JSON.stringify(args)
     const startedAt = this.clock.now()
     const wallStart = performance.now()
-    // A real service answers in real time: its deadline is a real timer as well as a virtual one.
-    const signal = http ? AbortSignal.any([controller.signal, AbortSignal.timeout(this.options.attemptTimeoutMs)]) : controller.signal
+    // A real service answers in real time: its deadline is a real timer as well as a virtual one. Not
+    // AbortSignal.timeout: AbortSignal.any holds its sources weakly, so a collection could take the
+    // timeout signal and its timer with it, and a service that never answers hung the attempt. This
+    // timer is referenced from this frame until `finally` clears it.
+    const realDeadline = http
+      ? realTimers.setTimeout(() => controller.abort(new DOMException('attempt deadline passed', 'TimeoutError')), this.options.attemptTimeoutMs)
+      : undefined
+    const signal = controller.signal
     this.toolCalls++
     let outcome: CallOutcome
     try {
@@ -551,6 +561,7 @@ class TaskRun {
       if (!timedOut && !(error instanceof TypeError)) throw error
     } finally {
       cancel()
+      if (realDeadline !== undefined) realTimers.clearTimeout(realDeadline)
     }
     if (http && !this.environment.faultOf(callIndex)) {
       this.usedRealTime = true

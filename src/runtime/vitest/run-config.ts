@@ -44,4 +44,6 @@ export interface RunConfig {
   agentModules: AgentModuleRef[]
   /** Trials of every task, for pass^k; a scenario's own `repeats:` wins. */
   repeats?: number
+  /** This run's id (the same in every worker): real services get per-run Idempotency-Keys. */
+  runId?: string
 }

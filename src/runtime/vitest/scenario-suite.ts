@@ -7,6 +7,7 @@ import type { TraceEvent } from '../executor/trace-events.ts'
 import type { TaskSummary } from '../executor/task-summary.ts'
 import { hashSeed } from '../random.ts'
 import { TraceFile } from './trace-file.ts'
+import { traceFileName } from './trace-name.ts'
 import { generateTasks } from '../scenario/generate-tasks.ts'
 import type { GenerateSpec } from '../scenario/schema.ts'
 import type { TaskSpec } from '../scenario/task-spec.ts'
@@ -74,10 +75,6 @@ function replayCommand(seed: number, file: string, strategy: string, taskName: s
 const realSetImmediate = timers.setImmediate
 const yieldToEventLoop = () => new Promise<void>((resolve) => realSetImmediate(resolve))
 
-function traceFileName(file: string): string {
-  return file.replace(/\.scenario\.ya?ml$/, '').replace(/[\\/]/g, '__') + '.jsonl'
-}
-
 /**
  * Declares one Vitest suite per scenario file and one test per task. Called by the generated module
  * of each `*.scenario.yaml`; `taskAt` is called from the line that maps back to the task's YAML.
@@ -123,7 +120,12 @@ export function openScenarioSuite(module: ScenarioModule, importModule: ModuleIm
       })
     } else {
       strategy ??= resolveStrategy(strategyName, config, importModule)
-      summary = await runTask({ ...common, strategy: await strategy, options: config.executor })
+      summary = await runTask({
+        ...common,
+        strategy: await strategy,
+        options: config.executor,
+        ...(config.runId === undefined ? {} : { runId: config.runId }),
+      })
     }
     traceFile.write(lines.join('\n') + '\n')
     return repeats > 1 ? { ...summary, repeat } : summary

@@ -26,4 +26,18 @@ describe('TraceFile', () => {
     await file.close()
     expect(existsSync(file.absolutePath)).toBe(false)
   })
+
+  test('a file that cannot be written is an error of close(), naming the file, never a silent loss', async () => {
+    const file = new TraceFile(path.join(dir, 'traces', 'B2', `${'x'.repeat(300)}.jsonl`))
+    file.write('{"type":"task:start"}\n')
+    await expect(file.close()).rejects.toThrow(/\[awrr\] Could not write the trace file .*xxxx.*ENAMETOOLONG/)
+  })
+
+  test('a write after the error has happened throws it at once', async () => {
+    const file = new TraceFile(path.join(dir, 'traces', 'B2', `${'y'.repeat(300)}.jsonl`))
+    file.write('{"type":"task:start"}\n')
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    expect(() => file.write('{"type":"task:final"}\n')).toThrow(/ENAMETOOLONG/)
+    await expect(file.close()).rejects.toThrow(/ENAMETOOLONG/)
+  })
 })
