@@ -76,3 +76,18 @@ export interface DiagnosisRecord {
   /** Error event index within the task (0 = first error). */
   event: number
 }
+
+/**
+ * A task that counts as completed although not one call of it was recorded: its requests never
+ * reached AWRR (another interceptor answered them, or a client AWRR does not see), so no fault
+ * could have been injected. Reported as suspicious, never silently counted as a success.
+ */
+export function completedWithoutCalls(summary: Pick<TaskSummary, 'outcome' | 'toolCalls'>): boolean {
+  return summary.outcome === 'completed' && summary.toolCalls === 0
+}
+
+/** What the verbose test line says about a task: `completed`, `failed: success_oracle_rejected`. */
+export function describeTaskOutcome(summary: Pick<TaskSummary, 'outcome' | 'reason' | 'toolCalls'>): string {
+  if (completedWithoutCalls(summary)) return 'completed with no recorded call (suspicious: no request reached AWRR, so no fault could be injected)'
+  return summary.outcome === 'completed' ? 'completed' : `${summary.outcome}: ${summary.reason}`
+}

@@ -183,6 +183,11 @@ export class TaskEnvironment {
     return this.callCounter
   }
 
+  /** Whether a scenario names `origin` (a declared tool, a fault target or the oracle's service). */
+  declares(origin: string): boolean {
+    return this.origins.has(origin)
+  }
+
   httpToolNamed(name: string): ResolvedHttpTool | undefined {
     return this.httpTools.find((tool) => tool.name === name)
   }

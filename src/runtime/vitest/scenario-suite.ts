@@ -4,7 +4,7 @@ import { afterAll, describe, inject, test } from 'vitest'
 import { loadAgent, runAgentTask, type AgentRun } from '../agents/run-agent.ts'
 import { runTask } from '../executor/run-task.ts'
 import type { TraceEvent } from '../executor/trace-events.ts'
-import type { TaskSummary } from '../executor/task-summary.ts'
+import { describeTaskOutcome, type TaskSummary } from '../executor/task-summary.ts'
 import { hashSeed } from '../random.ts'
 import { TraceFile } from './trace-file.ts'
 import { traceFileName } from './trace-name.ts'
@@ -55,6 +55,10 @@ declare module 'vitest' {
   interface ProvidedContext {
     'awrr:config': RunConfig
     'awrr:strategy': string
+    /** A reporter prints a line per test: annotate each with the task's outcome. */
+    'awrr:annotate': boolean
+    /** Set in the project that runs the user's own root-level tests (its name). */
+    'awrr:user-tests': string
   }
 }
 
@@ -82,6 +86,7 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => realSetImmediate(r
 export function openScenarioSuite(module: ScenarioModule, importModule: ModuleImporter = (id) => import(id)) {
   const config = inject('awrr:config')
   const strategyName = inject('awrr:strategy')
+  const annotate = inject('awrr:annotate') === true
   const seed = module.seed ?? config.seed
   const tasks = module.kind === 'tasks' ? module.tasks : generateTasks(module.generate, module.generate.seed ?? seed)
   const tracePath = path.posix.join(config.outputDirRelative, 'traces', strategyName, traceFileName(module.file))
@@ -115,6 +120,7 @@ export function openScenarioSuite(module: ScenarioModule, importModule: ModuleIm
       summary = await runAgentTask({
         ...common,
         agentName: strategyName,
+        repeat,
         run: await agent,
         ...(agentRef.timeoutMs === undefined ? {} : { timeoutMs: agentRef.timeoutMs }),
       })
@@ -142,7 +148,9 @@ export function openScenarioSuite(module: ScenarioModule, importModule: ModuleIm
     taskAt(index: number): void {
       const task = tasks[index]
       if (!task) throw new Error(`[awrr] Scenario ${module.file} has no task ${index}.`)
-      // Agents run the scenarios that have an input; strategies run the ones with a workflow.
+      // Agents run the scenarios that have an input; strategies run the ones with a workflow. The
+      // plugin keeps each kind of file out of the other kind's projects; this only catches a file
+      // that changed kind during a watch session.
       if ((task.input !== undefined) !== (agentRef !== undefined)) {
         test.skip(task.id, () => {})
         return
@@ -153,6 +161,7 @@ export function openScenarioSuite(module: ScenarioModule, importModule: ModuleIm
       test(testName, async (context) => {
         const summary = await runOne(task, repeat)
         context.task.meta.awrr = summary
+        if (annotate) await context.annotate(describeTaskOutcome(summary), 'awrr')
         const expected = task.expect?.[strategyName]
         if (expected !== undefined && expected !== summary.outcome) {
           const fullName = `${module.name} > ${testName}`
