@@ -1,4 +1,7 @@
 import { pathToFileURL } from 'node:url'
+import { defaultExecutorOptions } from '../executor/executor-options.ts'
+import { faultHitsOf } from '../executor/fault-hits.ts'
+import { actedOnBadData, judgeClient } from '../verdicts/client-verdicts.ts'
 import type { TraceSink } from '../executor/trace-events.ts'
 import type { TaskSummary } from '../executor/task-summary.ts'
 import { createRandom, hashSeed } from '../random.ts'
@@ -163,6 +166,10 @@ export async function runAgentTask(input: RunAgentInput): Promise<TaskSummary> {
     tokens: 0,
     trace: input.tracePath,
     clock: 'mixed',
+    faultHits: faultHitsOf(environment.injected, metrics.targets),
+    // An agent's checks are its own: every lying answer it got counts as accepted.
+    lies: actedOnBadData(environment.calls, new Set()),
+    verdicts: judgeClient(environment.calls, { attemptTimeoutMs: defaultExecutorOptions.attemptTimeoutMs }),
   }
 }
 

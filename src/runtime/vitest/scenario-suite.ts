@@ -96,6 +96,14 @@ export function openScenarioSuite(module: ScenarioModule, importModule: ModuleIm
   const agentRef = config.agentModules.find((candidate) => candidate.name === strategyName)
 
   const repeats = module.repeats ?? config.repeats ?? 1
+  const cleanRun = config.cleanRun ?? 'suites'
+  // A replay against a real service would repeat its real side effects: only built-in worlds replay.
+  const wantsCleanRun = (task: TaskSpec): boolean =>
+    cleanRun !== 'never' &&
+    (cleanRun === 'always' || module.kind === 'generate') &&
+    task.tools === undefined &&
+    task.success?.http === undefined &&
+    task.faults.length > 0
 
   const runOne = async (task: TaskSpec, repeat: number): Promise<TaskSummary> => {
     // A task on the virtual clock runs start to end in microtasks. Until the event loop turns, V8
@@ -126,12 +134,14 @@ export function openScenarioSuite(module: ScenarioModule, importModule: ModuleIm
       })
     } else {
       strategy ??= resolveStrategy(strategyName, config, importModule)
-      summary = await runTask({
-        ...common,
-        strategy: await strategy,
-        options: config.executor,
-        ...(config.runId === undefined ? {} : { runId: config.runId }),
-      })
+      const runId = config.runId === undefined ? {} : { runId: config.runId }
+      summary = await runTask({ ...common, strategy: await strategy, options: config.executor, ...runId })
+      if (wantsCleanRun(task)) {
+        // The same task with the faults off, after the real run so that nothing it does can
+        // change the real one; its trace is not kept (the trace file holds one run per task).
+        const clean = await runTask({ ...common, ...runId, trace: { emit: () => {} }, strategy: await strategy, options: config.executor, clean: true })
+        summary = { ...summary, clean: clean.outcome }
+      }
     }
     traceFile.write(lines.join('\n') + '\n')
     return repeats > 1 ? { ...summary, repeat } : summary
