@@ -23,8 +23,11 @@ function fakeVitest(root: string, shard?: { index: number; count: number }): { v
   return { vitest, output, errors }
 }
 
+// All three ran the same two tasks, so they share one leaderboard (see terminal-report.test.ts for
+// strategies that ran different tasks).
 const summaries = [
   makeSummary({ strategy: 'extra', id: 'T0' }),
+  makeSummary({ strategy: 'extra', id: 'T1', index: 1 }),
   makeSummary({ strategy: 'B4', id: 'T0' }),
   makeSummary({ strategy: 'B0', id: 'T0', outcome: 'failed', reason: 'no_recovery', errorEvents: 1 }),
   makeSummary({ strategy: 'B0', id: 'T1', index: 1 }),
@@ -117,7 +120,7 @@ describe('AwrrReporter', () => {
   })
 
   it('lets AWRR_GATES replace the configured thresholds', async () => {
-    const { text } = await run({ thresholds: { B0: { wcr: '>= 1' } }, env: { AWRR_GATES: 'B4.wcr>=1, extra.tasks==1' } })
+    const { text } = await run({ thresholds: { B0: { wcr: '>= 1' } }, env: { AWRR_GATES: 'B4.wcr>=1, extra.tasks==2' } })
     expect(process.exitCode).toBeUndefined()
     expect(text).toContain('Gates: all 2 met')
     expect(text).not.toMatch(/B0 +wcr/)
