@@ -13,7 +13,7 @@
 //   (d) memory-bank lookup time at 10,000 entries (machine's Node only).
 // Options: --tasks N (b's large suite, default 10000), --small-tasks N (b's small one, default 1000,
 // 0 to skip), --repeat N (runs of a, default 3), --only a,b,c,d, --nodes machine,24 (default both),
-// --no-floor, --profile (CPU profiles of (a)'s Vitest processes and of (c), machine's Node only,
+// --no-floor, --no-build (dist/ is built already), --results FILE (default bench/results.json), --profile (CPU profiles of (a)'s Vitest processes and of (c), machine's Node only,
 // summarised into results.json), --merge (keep the parts of the previous results.json that this
 // run does not measure; each part records the load it ran under).
 import { execFileSync, spawn } from 'node:child_process'
@@ -40,6 +40,8 @@ const { values: options } = parseArgs({
     merge: { type: 'boolean', default: false },
     nodes: { type: 'string', default: 'machine,24' },
     floor: { type: 'boolean', default: true },
+    build: { type: 'boolean', default: true },
+    results: { type: 'string', default: 'bench/results.json' },
   },
   allowNegative: true,
 })
@@ -217,7 +219,7 @@ function runTsx(script, env = {}, nodeArgs = [], node = process.execPath) {
 // --- The benchmark -------------------------------------------------------------------------------
 
 const strategies = defaultStrategies()
-const resultsFile = path.join(root, 'bench', 'results.json')
+const resultsFile = path.resolve(root, options.results)
 const previous = options.merge && existsSync(resultsFile) ? JSON.parse(readFileSync(resultsFile, 'utf8')) : {}
 const load = () => os.loadavg().map((value) => round(value))
 const results = {
@@ -239,7 +241,7 @@ const results = {
 log(`AWRR benchmark on ${results.machine.cores} x ${results.machine.cpu}, Node ${process.version}, load ${results.machine.load_before.join(' ')}`)
 log(`strategies: ${strategies.join(', ')}; speed index ${results.machine.speed_index_ms} ms (lower is faster)`)
 
-if (parts.has('a') || parts.has('b')) {
+if (options.build && (parts.has('a') || parts.has('b'))) {
   // The Vitest runs load the compiled plugin (bench/vitest.bench.config.ts): build it from src first.
   execFileSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' })
 }
@@ -463,4 +465,4 @@ for (const [key, label] of [
 for (const key of ['balanced_100', 'scale', 'harness_cost']) delete results[key]
 results.machine.load_after = load()
 writeFileSync(resultsFile, JSON.stringify(results, null, 2) + '\n')
-log(`wrote bench/results.json (load after: ${results.machine.load_after.join(' ')})`)
+log(`wrote ${path.relative(root, resultsFile)} (load after: ${results.machine.load_after.join(' ')})`)
