@@ -1,18 +1,19 @@
 import { z } from 'zod'
 import { builtinToolNames, isBuiltinTool } from '../tools/tool-specs.ts'
 import { domainNames, domainWorkflows, workflowNames } from './domains.ts'
-import { faultModes, faultTypes, layers, outcomes } from './taxonomy.ts'
+import { faultModes, faultTypes, isMcpFaultType, layers, outcomes } from './taxonomy.ts'
+import { lyingFaultTypes } from '../faults/lying-faults.ts'
 
 /**
  * The scenario file format. This schema is the single source of the `Scenario` type and of
  * `schema/scenario.schema.json`, which editors use for completion.
  */
 
-export { defaultLayerOf, faultModes, faultTypes, layers, outcomes, type FaultMode, type FaultType, type Layer, type Outcome } from './taxonomy.ts'
+export { defaultLayerOf, faultModes, faultTypes, layers, mcpFaultTypes, outcomes, type FaultMode, type FaultType, type Layer, type McpFaultType, type Outcome } from './taxonomy.ts'
 
 export { domainNames, workflowNames, type DomainName, type WorkflowName } from './domains.ts'
 
-export const profileNames = ['balanced', 'separation', 'saga'] as const
+export const profileNames = ['balanced', 'separation', 'saga', 'lying'] as const
 export type ProfileName = (typeof profileNames)[number]
 
 const identifier = z.string().min(1).max(200)
@@ -52,16 +53,61 @@ function addUnknownTool(ctx: z.RefinementCtx, path: (string | number)[], tool: s
 
 const httpMethods = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const
 
-export const httpToolSchema = z.strictObject({
-  request: z.strictObject({
-    method: z.enum(httpMethods).default('POST'),
-    url: z.string().min(1).max(2_000).describe('May use ${env.NAME}; the JSON body is the step\'s `with`.'),
-    headers: z.record(z.string(), z.string()).optional(),
-  }),
-  compensate: identifier.optional().describe('Tool that undoes this one, called with the same `with`.'),
-  side_effect: z.boolean().optional().describe('Default: true unless the method is GET.'),
-  irreversible: z.boolean().optional(),
+export const httpRequestSchema = z.strictObject({
+  method: z.enum(httpMethods).default('POST'),
+  url: z.string().min(1).max(2_000).describe('May use ${env.NAME}; the JSON body is the step\'s `with`.'),
+  headers: z.record(z.string(), z.string()).optional(),
 })
+
+/**
+ * A tool the scenario declares: a real HTTP tool (with `request:`), or a tool an agent calls in
+ * process (`faultable` from awrr/tools) or through an MCP server (`mcp:`), known by its name.
+ */
+export const toolSchema = z
+  .strictObject({
+    request: httpRequestSchema.optional().describe('A real HTTP tool: the request each call makes. Without it the tool is called in process or through an MCP server.'),
+    compensate: identifier.optional().describe('Tool that undoes this one, called with the same `with`.'),
+    side_effect: z.boolean().optional().describe('Default: true unless the method is GET; false for a tool without `request:`.'),
+    irreversible: z.boolean().optional(),
+    description: z.string().max(10_000).optional().describe('What a simulated MCP server says the tool does.'),
+    input_schema: jsonObject.optional().describe('JSON Schema of the arguments, as a simulated MCP server lists it (default: any object).'),
+    result: z.unknown().optional().describe('What the tool answers on a simulated MCP server (a built-in tool answers from the world).'),
+  })
+  .superRefine(
+    (tool, ctx) => {
+      if (tool.request === undefined || tool.result === undefined) return
+      ctx.addIssue({
+        code: 'custom',
+        path: ['result'],
+        message: 'a tool with `request:` answers from its service, not from `result:`',
+        params: { code: 'custom', expected: '`result:` only on a tool without `request:`' } satisfies IssueParams,
+      })
+    },
+    { when: whenParsed('request', 'result') },
+  )
+
+export const mcpServerSchema = z
+  .strictObject({
+    url: z.string().min(1).max(2_000).optional().describe('A real MCP server (Streamable HTTP), may use ${env.NAME}: calls go through to it, faults are injected on the way.'),
+    tools: z
+      .array(identifier)
+      .min(1)
+      .max(1_000)
+      .optional()
+      .describe('Simulated server: the tools it serves (built-in ones or ones declared under `tools:`), each with its JSON Schema. With `url:`: the names faults may target.'),
+  })
+  .superRefine(
+    (server, ctx) => {
+      if (server.url !== undefined || server.tools !== undefined) return
+      ctx.addIssue({
+        code: 'custom',
+        path: [],
+        message: 'an MCP server needs `url` (a real one) or `tools` (a simulated one)',
+        params: { code: 'custom', expected: '`url:` for a real MCP server or `tools:` for a simulated one' } satisfies IssueParams,
+      })
+    },
+    { when: whenParsed('url', 'tools') },
+  )
 
 export const httpCheckSchema = z.strictObject({
   method: z.enum(httpMethods).default('GET'),
@@ -106,6 +152,7 @@ export const faultSchema = z
     headers: z.record(z.string(), z.string()).optional(),
     body: z.unknown().optional(),
     applied: z.boolean().optional().describe('Timeout only: the write happened, the answer was lost.'),
+    code: z.int().optional().describe('JsonRpcError only: the JSON-RPC error code (default -32603; -32002 resource not found, -32602 invalid params).'),
     force_first_attempt: z.boolean().optional().describe('The first attempt is always hit.'),
   })
   .superRefine(
@@ -123,6 +170,14 @@ export const faultSchema = z
           } satisfies IssueParams,
         })
       }
+      if (fault.target !== undefined && (lyingFaultTypes as readonly string[]).includes(fault.type)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['target'],
+          message: `${fault.type} rewrites a tool's answer: it applies to the built-in tool service (\`step\` or \`tool\`), not to a real service's request`,
+          params: { code: 'custom', expected: 'a lying fault on a built-in tool (`step:` or `tool:`)', received: 'target' } satisfies IssueParams,
+        })
+      }
       if (fault.mode === 'first_n' && fault.times === undefined) {
         ctx.addIssue({
           code: 'custom',
@@ -132,13 +187,14 @@ export const faultSchema = z
         })
       }
     },
-    { when: whenParsed('step', 'tool', 'target', 'mode', 'times') },
+    { when: whenParsed('step', 'tool', 'target', 'mode', 'times', 'type') },
   )
 
 export const successSchema = z
   .strictObject({
     record: identifier.optional().describe('Record id the oracle checks (built-in tool service).'),
     status: identifier.optional().describe('Status the record must have at the end.'),
+    charged: z.number().min(0).optional().describe("With `record`: the record's charged payments must sum to exactly this amount."),
     http: httpCheckSchema.optional().describe('A request to a real service whose answer must match.'),
   })
   .superRefine(
@@ -284,7 +340,11 @@ export const scenarioSchema = z
     expect: expectSchema.optional(),
     generate: generateSchema.optional(),
     tasks: z.array(inlineTaskSchema).min(1).max(100_000).optional().describe('Tasks written out, each with its own world, workflow and faults.'),
-    tools: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/).max(200), httpToolSchema).optional().describe('Real HTTP tools.'),
+    tools: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/).max(200), toolSchema).optional().describe('Tools beyond the built-in ones: real HTTP tools, and tools agents call in process or over MCP.'),
+    mcp: z
+      .record(z.string().regex(/^[A-Za-z0-9_.-]+$/).max(200), mcpServerSchema)
+      .optional()
+      .describe('MCP servers (Streamable HTTP) by name; a simulated one answers at http://mcp.awrr.test/<name>.'),
     input: z.unknown().optional().describe('Input handed to an agent (agent projects run the scenarios that have one).'),
     repeats: z.int().min(1).max(1_000).optional().describe('Trials of every task per strategy, for pass^k.'),
   })
@@ -310,6 +370,17 @@ export const scenarioSchema = z
           params: { code: 'missing_key', expected: `a profile (${profileNames.join(', ')}) or \`templates\`` } satisfies IssueParams,
         })
       }
+      scenario.faults.forEach((fault, index) => {
+        if (!(lyingFaultTypes as readonly string[]).includes(fault.type) || !scenario.tools) return
+        const tool = fault.tool ?? (fault.step === undefined ? undefined : scenario.workflow?.[fault.step]?.tool)
+        if (tool === undefined || !Object.hasOwn(scenario.tools, tool)) return
+        ctx.addIssue({
+          code: 'custom',
+          path: ['faults', index, 'type'],
+          message: `${fault.type} rewrites a tool's answer, and ${tool} is a real service whose answers AWRR does not rewrite`,
+          params: { code: 'custom', expected: 'a lying fault on a built-in tool', received: `the declared tool ${tool}` } satisfies IssueParams,
+        })
+      })
       // Faults are drawn from the scenario's name: parts named after their files would each draw
       // a different suite. Every part must carry the suite's one name.
       if (scenario.generate?.part !== undefined && scenario.name === undefined) {
@@ -321,7 +392,7 @@ export const scenarioSchema = z
         })
       }
     },
-    { when: whenParsed('workflow', 'generate', 'tasks', 'input', 'name') },
+    { when: whenParsed('workflow', 'generate', 'tasks', 'input', 'name', 'faults', 'tools') },
   )
   .superRefine(
     (scenario, ctx) => {
@@ -391,14 +462,57 @@ export const scenarioSchema = z
   )
   .superRefine(
     (scenario, ctx) => {
-      const declared = Object.keys(scenario.tools ?? {})
+      // A real MCP server's tools are its own: the names listed for it are known without a declaration.
+      const realMcpTools = Object.values(scenario.mcp ?? {}).flatMap((server) => (server.url === undefined ? [] : (server.tools ?? [])))
+      const declared = [...Object.keys(scenario.tools ?? {}), ...realMcpTools]
       scenario.faults.forEach((fault, index) => {
         if (fault.tool !== undefined && !isBuiltinTool(fault.tool) && !declared.includes(fault.tool)) {
           addUnknownTool(ctx, ['faults', index, 'tool'], fault.tool, declared)
         }
       })
     },
-    { when: whenParsed('tools', 'faults') },
+    { when: whenParsed('tools', 'faults', 'mcp') },
+  )
+  .superRefine(
+    (scenario, ctx) => {
+      const declared = Object.keys(scenario.tools ?? {})
+      const servers = Object.entries(scenario.mcp ?? {})
+      for (const [name, server] of servers) {
+        if (server.url !== undefined) continue
+        server.tools?.forEach((tool, index) => {
+          if (!isBuiltinTool(tool) && !declared.includes(tool)) addUnknownTool(ctx, ['mcp', name, 'tools', index], tool, declared)
+        })
+      }
+      scenario.faults.forEach((fault, index) => {
+        if (!isMcpFaultType(fault.type)) return
+        const serving = servers.filter(([, server]) => fault.tool !== undefined && server.tools?.includes(fault.tool))
+        const simulated = serving.some(([, server]) => server.url === undefined)
+        if (serving.length > 0 && (fault.type !== 'ToolsChanged' || simulated)) return
+        const needs = fault.type === 'ToolsChanged' ? 'a simulated MCP server (`mcp: { NAME: { tools: [...] } }`)' : 'an MCP server (`mcp:`)'
+        ctx.addIssue({
+          code: 'custom',
+          path: ['faults', index, fault.tool === undefined ? 'type' : 'tool'],
+          message: `${fault.type} hits MCP tool calls: it needs \`tool:\` naming a tool that ${needs} serves`,
+          params: {
+            code: 'custom',
+            expected: `\`tool:\` naming a tool listed under ${needs}`,
+            received: fault.tool ?? (fault.step !== undefined ? `step ${fault.step}` : 'a target'),
+          } satisfies IssueParams,
+        })
+      })
+      // A workflow step is a request the executor makes; a tool without `request:` has none.
+      scenario.workflow?.forEach((step, index) => {
+        const tool = scenario.tools?.[step.tool]
+        if (tool === undefined || tool.request !== undefined) return
+        ctx.addIssue({
+          code: 'custom',
+          path: ['workflow', index, 'tool'],
+          message: `tool "${step.tool}" has no \`request:\`: agents call it in process or over MCP, the workflow cannot`,
+          params: { code: 'custom', expected: 'a built-in tool or a declared tool with `request:`', received: step.tool } satisfies IssueParams,
+        })
+      })
+    },
+    { when: whenParsed('tools', 'faults', 'mcp', 'workflow') },
   )
   .superRefine(
     (scenario, ctx) => {
@@ -427,7 +541,10 @@ export type StepSpec = z.infer<typeof stepSchema>
 export type SuccessSpec = z.infer<typeof successSchema>
 export type WorldSpec = z.infer<typeof worldSchema>
 export type BudgetSpec = z.infer<typeof budgetSchema>
-export type HttpToolSpec = z.infer<typeof httpToolSchema>
+export type DeclaredToolSpec = z.infer<typeof toolSchema>
+/** A declared tool with `request:`: the executor and agents reach it over HTTP. */
+export type HttpToolSpec = DeclaredToolSpec & { request: z.infer<typeof httpRequestSchema> }
+export type McpServerSpec = z.infer<typeof mcpServerSchema>
 export type HttpCheckSpec = z.infer<typeof httpCheckSchema>
 export type FaultTargetSpec = z.infer<typeof faultTargetSchema>
 export type GenerateSpec = z.infer<typeof generateSchema>
