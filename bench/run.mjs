@@ -238,6 +238,13 @@ const results = {
   strategies,
   nodes: previous.nodes ?? {},
 }
+// Parts of the previous layout (version 1), which kept one Node's figures at the top level.
+for (const key of ['balanced_100', 'scale', 'harness_cost']) delete results[key]
+/** Written after every part, so that a run stopped half-way keeps what it measured. */
+const save = () => {
+  results.machine.load_after = load()
+  writeFileSync(resultsFile, JSON.stringify(results, null, 2) + '\n')
+}
 log(`AWRR benchmark on ${results.machine.cores} x ${results.machine.cpu}, Node ${process.version}, load ${results.machine.load_before.join(' ')}`)
 log(`strategies: ${strategies.join(', ')}; speed index ${results.machine.speed_index_ms} ms (lower is faster)`)
 
@@ -330,6 +337,7 @@ for (const [nodeIndex, { binary: node, version }] of nodeBinaries.entries()) {
       `(a) 100 tasks x ${strategies.length} strategies: ${a.wall_s_median} s wall (runs ${a.wall_s.join(', ')} s)` +
         (a.ratio_to_floor === null ? '' : `; floor ${a.floor_wall_s_median} s (runs ${a.floor_wall_s.join(', ')} s): ${a.ratio_to_floor} x the floor (target <= 1.3 x)`),
     )
+    save()
     if (options.profile && nodeIndex === 0) {
       const profiles = {}
       for (const [label, run] of [
@@ -394,6 +402,7 @@ for (const [nodeIndex, { binary: node, version }] of nodeBinaries.entries()) {
         load_after: load(),
       }
       entry.scale.push(scaleEntry)
+      save()
       log(
         `(b) ${tasks} tasks x ${strategies.length} strategies: ${scaleEntry.wall_s} s wall, ${scaleEntry.task_runs_per_s} task runs/s, ` +
           `peak RSS ${scaleEntry.peak_rss_mb_total} MB over ${scaleEntry.processes} processes (Vitest's main process ${scaleEntry.peak_rss_mb_main_process} MB)` +
@@ -417,6 +426,7 @@ for (const [nodeIndex, { binary: node, version }] of nodeBinaries.entries()) {
 
   if (parts.has('c')) {
     entry.harness_cost = { ...runTsx('bench/harness-cost.ts', {}, ['--expose-gc'], node), load_after: load() }
+    save()
     const c = entry.harness_cost
     log(
       `(c) per tool call: bare MSW fetch ${round(c.bare_msw_fetch_us, 0)} us, AWRR harness ${round(c.harness_no_faults_us, 0)} us without faults ` +
@@ -461,8 +471,6 @@ for (const [key, label] of [
   for (const item of profile.by_function.slice(0, 8)) log(`  ${(item.share * 100).toFixed(1).padStart(5)}%  ${item.name}`)
 }
 
-// Parts of the previous layout (version 1) that this run replaced.
-for (const key of ['balanced_100', 'scale', 'harness_cost']) delete results[key]
 results.machine.load_after = load()
 writeFileSync(resultsFile, JSON.stringify(results, null, 2) + '\n')
 log(`wrote ${path.relative(root, resultsFile)} (load after: ${results.machine.load_after.join(' ')})`)
