@@ -194,7 +194,7 @@ export function callMetrics(calls: readonly CallRecord[]) {
       continue
     }
     errorEvents++
-    if (call.status === 401 || call.status === 403) authAnswerSeen = true
+    if ((call.status === 401 && !call.renewable) || call.status === 403) authAnswerSeen = true
     open.set(call.target, [...(open.get(call.target) ?? []), call.at])
   }
   return { targets: new Set(calls.map((call) => call.target)).size, errorEvents, recoveredEvents, recoveryMsTotal, sideEffectsStarted, unsafeAction }

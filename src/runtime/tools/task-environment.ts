@@ -41,6 +41,8 @@ export interface ServedCall {
    * the fault belongs to its own layer; `null`: no fault. Absent: `serve` decides.
    */
   decided?: InjectedFault | null
+  /** What the call is recorded as, when not `POST <tool service>/tools/<tool>` (an MCP server's tool). */
+  target?: string
 }
 
 export interface TaskEnvironmentOptions {
@@ -97,6 +99,8 @@ export interface CallRecord {
   result: 'ok' | 'http_error' | 'timeout' | 'network' | 'pending'
   faulted: boolean
   sideEffect: boolean
+  /** A 401 that fresh credentials cure (an MCP token that expired mid-session): not a refusal. */
+  renewable?: true
   /** Ground truth: a lying fault changed this answer (a 200 that is false). */
   lie?: LyingFaultType
   /** The write was applied again: the same tool and arguments already took effect in this task. */
@@ -288,11 +292,11 @@ export class TaskEnvironment {
    * Opens the record of a call that does not go through `serve`: an in-process function or an MCP
    * protocol answer. With a fault, its ground truth goes into the trace here, as for HTTP calls.
    */
-  openCall(call: { tool: string; target: string; sideEffect: boolean; injected: InjectedFault | undefined }): OpenCall {
+  openCall(call: { tool: string; target: string; sideEffect: boolean; injected: InjectedFault | undefined; renewable?: true }): OpenCall {
     this.syncWallClock()
     const index = this.callCounter++
     const at = this.clock.now()
-    const record: CallRecord = { call: index, tool: call.tool, target: call.target, step: undefined, purpose: 'step', at, status: null, result: 'pending', faulted: call.injected !== undefined, sideEffect: call.sideEffect }
+    const record: CallRecord = { call: index, tool: call.tool, target: call.target, step: undefined, purpose: 'step', at, status: null, result: 'pending', faulted: call.injected !== undefined, sideEffect: call.sideEffect, ...(call.renewable ? { renewable: true as const } : {}) }
     this.calls.push(record)
     if (!call.injected) return { call: index, at, wire: undefined }
     this.recordInjected(index, call.tool, undefined, at, call.injected)
@@ -349,7 +353,7 @@ export class TaskEnvironment {
     const record: CallRecord = {
       call: index,
       tool: call.tool,
-      target: `POST ${toolServiceOrigin}/tools/${call.tool}`,
+      target: call.target ?? `POST ${toolServiceOrigin}/tools/${call.tool}`,
       step: call.step,
       purpose: call.purpose,
       at,
