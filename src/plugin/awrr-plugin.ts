@@ -88,6 +88,12 @@ export interface AwrrOptions {
   reports?: ReportFormat[]
   /** Runs of every task per strategy, for pass^k; a scenario's `repeats:` wins. @default 1 */
   repeats?: number
+  /**
+   * Model prices in US dollars per million tokens, by the model name the agent sends, for the
+   * `cost_usd` metric: `{ 'gpt-4o-mini': { input: 0.15, output: 0.6 } }`. A task that used a model
+   * with no price has no cost (`-`), never a partial one. @default {} (no cost is computed)
+   */
+  prices?: Record<string, { input: number; output: number }>
 }
 
 export type ResolvedAwrrOptions = Required<Omit<AwrrOptions, 'strategies'>> & { strategies: (string | StrategyModuleOption)[] }
@@ -108,6 +114,19 @@ export const defaultAwrrOptions: ResolvedAwrrOptions = {
   reference: 'B2',
   reports: ['json', 'markdown', 'csv', 'html'],
   repeats: 1,
+  prices: {},
+}
+
+/** Prices must be finite, non-negative numbers: a typo would otherwise turn every cost into NaN. */
+export function validatePrices(prices: Record<string, { input: number; output: number }>): void {
+  for (const [model, price] of Object.entries(prices)) {
+    for (const side of ['input', 'output'] as const) {
+      const value = (price as Record<string, unknown> | undefined)?.[side]
+      if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+        throw new Error(`[awrr] Option prices["${model}"].${side} must be a non-negative number of US dollars per million tokens (got ${JSON.stringify(value)}).`)
+      }
+    }
+  }
 }
 
 const scenarioFile = /\.scenario\.ya?ml$/
@@ -178,6 +197,7 @@ export function awrr(options: AwrrOptions = {}): Plugin {
   const resolved: ResolvedAwrrOptions = { ...defaultAwrrOptions, ...options }
   const seed = resolveSeed(resolved.seed)
   validateExecutorOptions(resolved.executor)
+  validatePrices(resolved.prices)
   const strategyNames = resolved.strategies.map(strategyNameOf)
   const projectNames = [...strategyNames, ...resolved.agents.map((agent) => agent.name)]
   const agentTimeouts = new Map(resolved.agents.map((agent) => [agent.name, agent.timeoutMs ?? 30_000]))
@@ -207,6 +227,7 @@ export function awrr(options: AwrrOptions = {}): Plugin {
     })),
     memory: resolved.memory === 'persist' ? { mode: 'persist', run: runId } : { mode: 'fresh' },
     repeats: resolved.repeats,
+    ...(Object.keys(resolved.prices).length > 0 ? { prices: resolved.prices } : {}),
   })
 
   return {

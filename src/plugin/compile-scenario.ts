@@ -146,6 +146,7 @@ export function compileScenario(input: CompileInput): CompiledModule {
       ...(scenario.budget ? { budget: scenario.budget } : {}),
       ...(scenario.tools ? { tools: scenario.tools } : {}),
       ...(scenario.input === undefined ? {} : { input: scenario.input }),
+      ...(scenario.llm ? { llm: scenario.llm } : {}),
     }
     module = { kind: 'tasks', ...common, tasks: [task] }
     taskPosition = lineOf([scenario.input === undefined ? 'workflow' : 'input'])

@@ -17,6 +17,15 @@ export const faultTypes = [
   'WrongData',
   'Conflict',
   'StateCorruption',
+  // Model endpoints only (`tool: llm`): provider-shaped answers the LLM SDKs parse.
+  'Overloaded',
+  'StreamCut',
+  'StreamStall',
+  'SlowStream',
+  'MalformedToolArgs',
+  'UnknownTool',
+  'Truncated',
+  'Refusal',
 ] as const
 export type FaultType = (typeof faultTypes)[number]
 
@@ -42,4 +51,36 @@ export const defaultLayerOf: Readonly<Record<FaultType, Layer>> = {
   WrongData: 'semantic',
   Conflict: 'cascade',
   StateCorruption: 'cascade',
+  Overloaded: 'transient',
+  StreamCut: 'transient',
+  StreamStall: 'transient',
+  SlowStream: 'transient',
+  MalformedToolArgs: 'semantic',
+  UnknownTool: 'semantic',
+  Truncated: 'semantic',
+  Refusal: 'semantic',
+}
+
+/** Fault types that only a model endpoint can answer with: a tool has no stream or tool call to break. */
+export const modelOnlyFaultTypes = ['Overloaded', 'StreamCut', 'StreamStall', 'SlowStream', 'MalformedToolArgs', 'UnknownTool', 'Truncated', 'Refusal'] as const satisfies readonly FaultType[]
+
+/** Fault types a model endpoint can answer with: its own, and the HTTP-level ones every service has. */
+export const modelFaultTypes = [
+  'RateLimited',
+  'Overloaded',
+  'HTTP_500',
+  'Unavailable',
+  'Timeout',
+  'NetworkError',
+  'AuthDenied',
+  'BadRequest',
+  ...modelOnlyFaultTypes.filter((type) => type !== 'Overloaded'),
+] as const satisfies readonly FaultType[]
+
+export function isModelOnlyFaultType(type: FaultType): boolean {
+  return (modelOnlyFaultTypes as readonly FaultType[]).includes(type)
+}
+
+export function isModelFaultType(type: FaultType): boolean {
+  return (modelFaultTypes as readonly FaultType[]).includes(type)
 }

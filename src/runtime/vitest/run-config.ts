@@ -44,4 +44,6 @@ export interface RunConfig {
   agentModules: AgentModuleRef[]
   /** Trials of every task, for pass^k; a scenario's own `repeats:` wins. */
   repeats?: number
+  /** Model prices per million tokens, for `cost_usd`; absent: no cost is computed. */
+  prices?: Record<string, { input: number; output: number }>
 }
