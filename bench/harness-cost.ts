@@ -8,7 +8,7 @@ import { generateTasks } from '../src/runtime/scenario/generate-tasks.ts'
 import { generateSchema } from '../src/runtime/scenario/schema.ts'
 import type { TaskSpec } from '../src/runtime/scenario/task-spec.ts'
 import { ruleBased } from '../src/runtime/strategies/builtin-strategies.ts'
-import { closeToolServer, ensureToolServer } from '../src/runtime/tools/tool-server.ts'
+import { closeToolServer, ensureToolServer } from '../src/runtime/interception/index.ts'
 
 const rounds = Number(process.env['BENCH_ROUNDS'] ?? 7)
 const tasksPerRound = Number(process.env['BENCH_TASKS_PER_ROUND'] ?? 100)

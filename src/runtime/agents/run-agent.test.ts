@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { TraceEvent } from '../executor/trace-events.ts'
 import type { TaskSpec } from '../scenario/task-spec.ts'
-import { closeToolServer, ensureToolServer } from '../tools/tool-server.ts'
+import { closeToolServer, ensureToolServer } from '../interception/index.ts'
 import { type AgentRun, runAgentTask } from './run-agent.ts'
 
 beforeAll(() => ensureToolServer())

@@ -8,7 +8,7 @@ import type { LlmPrice, Outcome } from '../scenario/schema.ts'
 import { costOf } from '../llm/model-usage.ts'
 import type { TaskSpec } from '../scenario/task-spec.ts'
 import { type CallRecord, TaskEnvironment } from '../tools/task-environment.ts'
-import { runInTask } from '../tools/tool-server.ts'
+import { runInTask } from '../interception/index.ts'
 import { createVirtualClock } from '../virtual-clock.ts'
 
 /** What an agent gets: its input, seeded randomness, a clock whose sleeps cost no wall time. */

@@ -7,7 +7,7 @@ import { parseScenarioSource } from '../scenario/load-scenario.ts'
 import type { TaskSpec } from '../scenario/task-spec.ts'
 import { diagnosisDriven } from '../strategies/diagnosis-driven.ts'
 import type { Observation } from '../strategies/recovery-strategy.ts'
-import { ensureToolServer } from '../tools/tool-server.ts'
+import { ensureToolServer } from '../interception/index.ts'
 import { diagnosisResultSchema, type DiagnosisInput, type Diagnoser } from './diagnoser.ts'
 import { heuristicDiagnoser } from './heuristic-diagnoser.ts'
 

@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import type { Observation } from '../strategies/recovery-strategy.ts'
-import { allowPassthroughOrigin } from '../tools/tool-server.ts'
+import { allowPassthroughOrigin } from '../interception/index.ts'
 import { diagnosisAnswerSchema, type DiagnosisInput, type DiagnosisResult, type Diagnoser } from './diagnoser.ts'
 
 export interface LlmDiagnoserOptions {

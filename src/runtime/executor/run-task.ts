@@ -19,7 +19,7 @@ import {
   toolServiceOrigin,
   worldHashHeader,
 } from '../tools/task-environment.ts'
-import { runInTask } from '../tools/tool-server.ts'
+import { runInTask } from '../interception/index.ts'
 import { createVirtualClock, type VirtualClock } from '../virtual-clock.ts'
 import type { CallPurpose, CallResult, TraceEvent, TraceSink } from './trace-events.ts'
 import type { DiagnosisRecord, RecoveryActionName, TaskSummary } from './task-summary.ts'

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest'
 import { runTask } from '../executor/run-task.ts'
 import { generateTasks } from '../scenario/generate-tasks.ts'
-import { ensureToolServer } from '../tools/tool-server.ts'
+import { ensureToolServer } from '../interception/index.ts'
 import { naiveRetry, noRecovery, ruleBased } from './builtin-strategies.ts'
 import { diagnosisDriven } from './diagnosis-driven.ts'
 import { industryStandard } from './industry-standard.ts'

@@ -12,7 +12,7 @@ import type { GenerateSpec } from '../scenario/schema.ts'
 import type { TaskSpec } from '../scenario/task-spec.ts'
 import { resolveStrategy } from '../strategies/resolve-strategy.ts'
 import type { RecoveryStrategy } from '../strategies/recovery-strategy.ts'
-import { ensureToolServer } from '../tools/tool-server.ts'
+import { ensureToolServer } from '../interception/index.ts'
 import type { RunConfig } from './run-config.ts'
 
 /** Imports a user module by file URL; the generated test module passes its own `import`. */

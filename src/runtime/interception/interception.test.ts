@@ -3,8 +3,8 @@ import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import type { TraceEvent } from '../executor/trace-events.ts'
 import { createVirtualClock } from '../virtual-clock.ts'
-import { TaskEnvironment, type TaskEnvironmentOptions } from './task-environment.ts'
-import { ensureToolServer, runInTask, toolServerRestarts } from './tool-server.ts'
+import { TaskEnvironment, type TaskEnvironmentOptions } from '../tools/task-environment.ts'
+import { ensureToolServer, runInTask, toolServerRestarts } from './interception.ts'
 
 let hits = 0
 const server = createServer((_request, response) => {
