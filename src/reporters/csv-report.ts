@@ -1,5 +1,5 @@
 import type { JsonReport, JsonStrategyReport } from './json-report.ts'
-import { metricCatalog, rateKeys, type RateKey } from './metric-catalog.ts'
+import { metricCatalog, modelMetricKeys, rateKeys, type RateKey } from './metric-catalog.ts'
 
 /** RFC 4180: quote a field holding a comma, a quote or a line break; double the quotes inside. */
 export function csvField(value: string | number | null): string {
@@ -11,14 +11,20 @@ export function csvField(value: string | number | null): string {
 interface CsvColumn {
   header: string
   value: (name: string, entry: JsonStrategyReport) => string | number | null
+  /** Model use: a column only in a run where some task called a model. */
+  model?: boolean
 }
 
 const isRate = (key: string): key is RateKey => (rateKeys as readonly string[]).includes(key)
 
-const columns: readonly CsvColumn[] = [
+const allColumns: readonly CsvColumn[] = [
   { header: 'strategy', value: (name) => name },
   ...metricCatalog.flatMap((info): CsvColumn[] => {
-    const metric: CsvColumn = { header: info.key, value: (_, entry) => entry.metrics[info.key] }
+    const metric: CsvColumn = {
+      header: info.key,
+      value: (_, entry) => entry.metrics[info.key],
+      ...((modelMetricKeys as readonly string[]).includes(info.key) ? { model: true } : {}),
+    }
     if (!isRate(info.key)) return [metric]
     const key = info.key
     return [
@@ -40,6 +46,8 @@ const columns: readonly CsvColumn[] = [
  * spreadsheet can round), each rate followed by its 95% Wilson bounds. Empty field = not measured.
  */
 export function renderCsvReport(report: JsonReport): string {
+  const usedModel = Object.values(report.strategies).some((entry) => entry.metrics.llm_calls !== null && entry.metrics.llm_calls !== undefined)
+  const columns = allColumns.filter((column) => usedModel || column.model !== true)
   const lines = [columns.map((column) => column.header).join(',')]
   for (const [name, entry] of Object.entries(report.strategies)) {
     lines.push(columns.map((column) => csvField(column.value(name, entry))).join(','))

@@ -1,7 +1,7 @@
 import { describeActual, describeRequirement } from './gates.ts'
 import { escapeHtml as esc } from './html-escape.ts'
 import type { JsonReport } from './json-report.ts'
-import { leaderboardCells, leaderboardMetrics } from './leaderboard.ts'
+import { leaderboardCells, leaderboardKeys } from './leaderboard.ts'
 import { formatInterval } from './markdown-report.ts'
 import { formatMetric, formatPValue, formatSigned, metricInfo, rateKeys } from './metric-catalog.ts'
 import {
@@ -61,7 +61,9 @@ footer { color: var(--muted); font-size: 12px; text-align: center; }
 `
 
 function leaderboardTable(report: JsonReport, colors: Map<string, string>, unranked: readonly string[]): string {
-  const cells = leaderboardCells(leaderboardRows(report), unranked)
+  const rowsOfReport = leaderboardRows(report)
+  const cells = leaderboardCells(rowsOfReport, unranked)
+  const leaderboardMetrics = leaderboardKeys(rowsOfReport)
   const head = `<tr><th>Strategy</th>${leaderboardMetrics.map((key) => `<th>${esc(metricInfo(key).label)}</th>`).join('')}</tr>`
   const rows = strategyEntries(report).map(([name], i) => {
     const row = leaderboardMetrics.map(

@@ -6,6 +6,7 @@ import { checkConsistency } from '../saga/consistency-oracle.ts'
 import { judgeTask, successCheckOrigins } from '../saga/success-oracle.ts'
 import type { LlmPrice, Outcome } from '../scenario/schema.ts'
 import { costOf } from '../llm/model-usage.ts'
+import { serveModelOrigin } from '../llm/model-origin.ts'
 import type { TaskSpec } from '../scenario/task-spec.ts'
 import { type CallRecord, TaskEnvironment } from '../tools/task-environment.ts'
 import { runInTask } from '../interception/index.ts'
@@ -66,6 +67,7 @@ export async function runAgentTask(input: RunAgentInput): Promise<TaskSummary> {
   const { task, scenario, seed } = input
   const clock = createVirtualClock()
   const trace = input.trace
+  if (task.llm) serveModelOrigin(task.llm.base_url)
   const environment = new TaskEnvironment({
     seed,
     scenario,

@@ -71,6 +71,10 @@ function heldUntilReleased(signals: readonly AbortSignal[]): Promise<void> {
   })
 }
 
+function abortReason(signal: AbortSignal): unknown {
+  return signal.reason instanceof Error ? signal.reason : new DOMException('This operation was aborted', 'AbortError')
+}
+
 class ConnectionDropped extends Error {
   override readonly name = 'ConnectionDropped'
 }
@@ -199,7 +203,8 @@ export class ModelEndpoint {
         // StreamStall: the connection stays open with nothing more on it, until someone gives up.
         finishStream('stall')
         await heldUntilReleased(signals)
-        controller.error(new ConnectionDropped(`the stream stalled after ${breakAt} events`))
+        // The client's own abort reaches it as its abort; a task that ended drops the connection.
+        controller.error(request.signal.aborted ? abortReason(request.signal) : new ConnectionDropped(`the stream stalled after ${breakAt} events`))
       },
     })
     return new Response(stream, {

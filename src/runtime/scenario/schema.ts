@@ -332,8 +332,11 @@ export const llmSchema = z
     provider: z.enum(llmProviders).default('openai').describe('Wire format: `openai` (chat completions and responses) or `anthropic` (messages).'),
     base_url: z
       .string()
-      .url()
       .max(2_000)
+      .refine((url) => URL.canParse(url) && /^https?:$/.test(new URL(url).protocol), {
+        message: 'base_url must be an http(s) URL',
+        params: { code: 'invalid_value', expected: 'an http:// or https:// URL such as http://llm.awrr.test/v1' } satisfies IssueParams,
+      })
       .default(defaultLlmBaseUrl)
       .describe('Where the agent\'s SDK is pointed; a virtual origin by default. Requests under it are answered by the script.'),
     model: identifier.default('awrr-scripted').describe('Model name in answers when the request names none.'),
