@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { faultTypes, type FaultType } from '../scenario/schema.ts'
+import { toolFaultTypes as faultTypes, type FaultType } from '../scenario/schema.ts'
 import type { ResolvedFault } from '../scenario/task-spec.ts'
 import { faultWire, hangLatencyMs } from './fault-wire.ts'
 

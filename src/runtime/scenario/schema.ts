@@ -8,7 +8,7 @@ import { faultModes, faultTypes, isModelFaultType, isModelOnlyFaultType, layers,
  * `schema/scenario.schema.json`, which editors use for completion.
  */
 
-export { defaultLayerOf, faultModes, faultTypes, layers, modelFaultTypes, modelOnlyFaultTypes, outcomes, type FaultMode, type FaultType, type Layer, type Outcome } from './taxonomy.ts'
+export { defaultLayerOf, faultModes, faultTypes, layers, modelFaultTypes, modelOnlyFaultTypes, outcomes, toolFaultTypes, type FaultMode, type FaultType, type Layer, type Outcome } from './taxonomy.ts'
 
 export { domainNames, workflowNames, type DomainName, type WorkflowName } from './domains.ts'
 

@@ -77,6 +77,9 @@ export const modelFaultTypes = [
   ...modelOnlyFaultTypes.filter((type) => type !== 'Overloaded'),
 ] as const satisfies readonly FaultType[]
 
+/** Fault types a tool can answer with: every type but the model-only ones. */
+export const toolFaultTypes: readonly FaultType[] = faultTypes.filter((type) => !(modelOnlyFaultTypes as readonly FaultType[]).includes(type))
+
 export function isModelOnlyFaultType(type: FaultType): boolean {
   return (modelOnlyFaultTypes as readonly FaultType[]).includes(type)
 }
