@@ -1,32 +1,28 @@
-import { existsSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { readFileSync, rmSync, statSync } from 'node:fs'
 import { pathToFileURL } from 'node:url'
-import { chromium, type Browser } from 'playwright-core'
+import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { launchChromium, type LaunchedChromium } from './chromium.ts'
 import { fixturePath, runVitest } from './run-vitest.ts'
-
-// Debian's Chromium, which .ci/run installs; playwright-core drives it and downloads nothing.
-const executablePath = process.env['AWRR_CHROMIUM'] ?? '/usr/bin/chromium'
-// Flags that keep the browser itself off the network as well.
-const args = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync']
 
 const outputDir = '.awrr/e2e-browser'
 const out = (name: string) => fixturePath('reports', outputDir, name)
 
 describe('report.html in headless Chromium', () => {
   let browser: Browser
+  let launched: LaunchedChromium | undefined
 
   beforeAll(async () => {
-    if (!existsSync(executablePath)) {
-      throw new Error(`[awrr] The browser test needs Chromium at ${executablePath}: apt-get install chromium (or set AWRR_CHROMIUM).`)
-    }
     rmSync(fixturePath('reports', outputDir), { recursive: true, force: true })
     // A failing gate too, so that the gates table is on the page.
     const run = await runVitest('reports', [], { AWRR_FIXTURE_OUTPUT: outputDir, AWRR_GATES: 'B0.wcr>=1,*.uar<=0', AWRR_UPDATE_BASELINE: '', GITHUB_STEP_SUMMARY: '' })
     expect(run.code, run.output).toBe(1)
-    browser = await chromium.launch({ executablePath, args })
+    // The Chromium inside @sparticuz/chromium (no system package), else the system's.
+    launched = await launchChromium()
+    browser = launched.browser
   }, 300_000)
   afterAll(async () => {
-    await browser?.close()
+    await launched?.close()
   })
 
   it('renders every chart without errors or requests, with the strategy names, and saves a screenshot', async () => {

@@ -32,8 +32,12 @@ export interface CompileInput {
 function missingEnvIssues(scenario: Scenario, lineOf: (path: (string | number)[]) => SourcePosition, env: NodeJS.ProcessEnv): ScenarioIssue[] {
   const places: { path: (string | number)[]; text: string }[] = []
   for (const [name, tool] of Object.entries(scenario.tools ?? {})) {
+    if (!tool.request) continue
     places.push({ path: ['tools', name, 'request', 'url'], text: tool.request.url })
     for (const [header, value] of Object.entries(tool.request.headers ?? {})) places.push({ path: ['tools', name, 'request', 'headers', header], text: value })
+  }
+  for (const [name, server] of Object.entries(scenario.mcp ?? {})) {
+    if (server.url !== undefined) places.push({ path: ['mcp', name, 'url'], text: server.url })
   }
   if (scenario.success?.http) places.push({ path: ['success', 'http', 'url'], text: scenario.success.http.url })
   scenario.faults.forEach((fault, index) => {
@@ -145,6 +149,7 @@ export function compileScenario(input: CompileInput): CompiledModule {
       ...(scenario.expect ? { expect: scenario.expect } : {}),
       ...(scenario.budget ? { budget: scenario.budget } : {}),
       ...(scenario.tools ? { tools: scenario.tools } : {}),
+      ...(scenario.mcp ? { mcp: scenario.mcp } : {}),
       ...(scenario.input === undefined ? {} : { input: scenario.input }),
       ...(scenario.llm ? { llm: scenario.llm } : {}),
     }

@@ -10,6 +10,7 @@ import { serveModelOrigin } from '../llm/model-origin.ts'
 import type { TaskSpec } from '../scenario/task-spec.ts'
 import { type CallRecord, TaskEnvironment } from '../tools/task-environment.ts'
 import { runInTask } from '../interception/index.ts'
+import { ensureMcpServers } from '../mcp/mcp-responder.ts'
 import { createVirtualClock } from '../virtual-clock.ts'
 
 /** What an agent gets: its input, seeded randomness, a clock whose sleeps cost no wall time. */
@@ -68,6 +69,7 @@ export async function runAgentTask(input: RunAgentInput): Promise<TaskSummary> {
   const clock = createVirtualClock()
   const trace = input.trace
   if (task.llm) serveModelOrigin(task.llm.base_url)
+  if (task.mcp) ensureMcpServers()
   const environment = new TaskEnvironment({
     seed,
     scenario,
@@ -78,6 +80,7 @@ export async function runAgentTask(input: RunAgentInput): Promise<TaskSummary> {
     trace,
     realTime: true,
     ...(task.tools ? { tools: task.tools } : {}),
+    ...(task.mcp ? { mcp: task.mcp } : {}),
     origins: successCheckOrigins(task.success),
     ...(task.llm ? { llm: task.llm } : {}),
   })

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { stringify } from 'yaml'
 import { checkConsistency } from '../saga/consistency-oracle.ts'
 import { parseScenarioSource } from '../scenario/load-scenario.ts'
-import { faultModes, toolFaultTypes as faultTypes, layers, type Scenario } from '../scenario/schema.ts'
+import { faultModes, faultTypes as allFaultTypes, layers, type Scenario } from '../scenario/schema.ts'
+import { isMcpFaultType, isModelOnlyFaultType } from '../scenario/taxonomy.ts'
 import type { TaskSpec } from '../scenario/task-spec.ts'
 import { builtinStrategyNames, resolveStrategy } from '../strategies/resolve-strategy.ts'
 import { ecommerceToolNames } from '../tools/tool-specs.ts'
@@ -14,6 +15,9 @@ import type { RunConfig } from '../vitest/run-config.ts'
 import { defaultExecutorOptions, runTask, type ExecutorOptions } from './run-task.ts'
 import type { TaskSummary } from './task-summary.ts'
 import type { TraceEvent } from './trace-events.ts'
+
+// The executor's workflows call HTTP tools; MCP faults hit only tools of an MCP server (src/runtime/mcp/).
+const faultTypes = allFaultTypes.filter((type) => !isMcpFaultType(type) && !isModelOnlyFaultType(type))
 
 /**
  * Properties of the loader and the executor over random valid scenarios: random e-commerce

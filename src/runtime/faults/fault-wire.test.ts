@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { toolFaultTypes as faultTypes, type FaultType } from '../scenario/schema.ts'
+import { faultTypes, mcpFaultTypes, modelOnlyFaultTypes, type FaultType } from '../scenario/schema.ts'
 import type { ResolvedFault } from '../scenario/task-spec.ts'
 import { faultWire, hangLatencyMs } from './fault-wire.ts'
 
@@ -28,7 +28,8 @@ const httpForms: [FaultType, number, string | null][] = [
 
 describe('faultWire', () => {
   it('covers every fault type of the schema', () => {
-    const covered = new Set<FaultType>([...httpForms.map(([type]) => type), 'Timeout', 'NetworkError'])
+    // MCP faults have their own wire: src/runtime/mcp/mcp-fault-wire.test.ts covers them.
+    const covered = new Set<FaultType>([...httpForms.map(([type]) => type), 'Timeout', 'NetworkError', ...mcpFaultTypes, ...modelOnlyFaultTypes])
     expect([...covered].sort()).toEqual([...faultTypes].sort())
   })
 

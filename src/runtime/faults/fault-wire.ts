@@ -1,4 +1,4 @@
-import { isModelOnlyFaultType, type FaultType, type modelOnlyFaultTypes } from '../scenario/taxonomy.ts'
+import { isMcpFaultType, isModelOnlyFaultType, type FaultType, type McpFaultType, type modelOnlyFaultTypes } from '../scenario/taxonomy.ts'
 import type { ResolvedFault } from '../scenario/task-spec.ts'
 
 /**
@@ -13,7 +13,7 @@ export type FaultWire =
 
 const errorBody = (code: string, message: string) => ({ ok: false, error: { code, message } })
 
-const defaults: Readonly<Record<Exclude<FaultType, 'Timeout' | 'NetworkError' | (typeof modelOnlyFaultTypes)[number]>, { status: number; headers?: Record<string, string>; body: unknown }>> = {
+const defaults: Readonly<Record<Exclude<FaultType, 'Timeout' | 'NetworkError' | McpFaultType | (typeof modelOnlyFaultTypes)[number]>, { status: number; headers?: Record<string, string>; body: unknown }>> = {
   HTTP_500: { status: 500, body: errorBody('internal_error', 'internal server error') },
   Unavailable: { status: 503, headers: { 'Retry-After': '1' }, body: errorBody('unavailable', 'service unavailable') },
   RateLimited: { status: 429, headers: { 'Retry-After': '2' }, body: errorBody('rate_limited', 'too many requests') },
@@ -37,6 +37,8 @@ export function faultWire(fault: ResolvedFault, jitter: number): FaultWire {
   }
   const latencyMs = (fault.latency_ms ?? 0) + extra
   if (fault.type === 'NetworkError') return { kind: 'network', latencyMs }
+  // The scenario schema lets MCP faults hit only tools of an MCP server, whose wire is src/runtime/mcp/.
+  if (isMcpFaultType(fault.type)) return { kind: 'http', status: 502, headers: {}, body: errorBody('bad_gateway', `${fault.type} applies to MCP servers only`), latencyMs, write: 'none' }
   // The schema keeps model-only types off tools; a hand-built plan that does not still gets a 500.
   const base = isModelOnlyFaultType(fault.type) ? defaults.HTTP_500 : defaults[fault.type as keyof typeof defaults]
   return {

@@ -1,4 +1,4 @@
-import { AsyncLocalStorage } from 'node:async_hooks'
+import { currentTask } from '../tools/current-task.ts'
 import { type ServedAnswer, type TaskEnvironment, toolServiceOrigin } from '../tools/task-environment.ts'
 
 /**
@@ -9,8 +9,8 @@ import { type ServedAnswer, type TaskEnvironment, toolServiceOrigin } from '../t
 
 const toolPathPrefix = '/tools/'
 
-/** The task whose code is running: every request made inside `runInTask` is routed to it. */
-export const currentTask = new AsyncLocalStorage<TaskEnvironment>()
+// The task whose code is running (shared with awrr/tools' in-process calls, hence its own module).
+export { currentTask }
 
 /** What the router decided for one request. */
 export type RouteDecision =

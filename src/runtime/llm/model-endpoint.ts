@@ -79,6 +79,11 @@ class ConnectionDropped extends Error {
   override readonly name = 'ConnectionDropped'
 }
 
+/** What undici raises when a connection resets mid-body, with AWRR's reason as its cause. */
+function connectionDropped(why: string): TypeError {
+  return new TypeError('terminated', { cause: new ConnectionDropped(`[awrr] Injected: ${why}.`) })
+}
+
 /**
  * A scripted model endpoint for one task. It answers requests under the scenario's `base_url` in
  * the provider's wire format, non-streaming or as server-sent events, takes its answers from the
@@ -148,6 +153,8 @@ export class ModelEndpoint {
       this.host.trace.emit({ type: 'task:error', where: 'llm', message, at })
       return this.errorResponse(base, 'server_error', message, wire, parsed, model)
     }
+    // A faulted answer is not the model's answer: the retry gets this turn again.
+    if (fault) this.script.release(chosen.index)
     const reply = this.replyOf(chosen.turn, parsed, model, call, fault?.type)
     const createdAt = Math.floor((Date.UTC(2026, 0, 1) + at) / 1000)
 
@@ -160,7 +167,7 @@ export class ModelEndpoint {
           new ReadableStream<Uint8Array>({
             start(controller) {
               controller.enqueue(chunk)
-              controller.error(new ConnectionDropped('the connection closed in the middle of the answer'))
+              controller.error(connectionDropped('the connection closed in the middle of the answer'))
             },
           }),
           { status: 200, headers: { 'content-type': 'application/json', ...this.idHeader(requestId) } },
@@ -197,14 +204,14 @@ export class ModelEndpoint {
         }
         if (fault?.type === 'StreamCut') {
           finishStream('cut')
-          controller.error(new ConnectionDropped(`the stream broke after ${breakAt} events`))
+          controller.error(connectionDropped(`the stream broke after ${breakAt} events`))
           return
         }
         // StreamStall: the connection stays open with nothing more on it, until someone gives up.
         finishStream('stall')
         await heldUntilReleased(signals)
         // The client's own abort reaches it as its abort; a task that ended drops the connection.
-        controller.error(request.signal.aborted ? abortReason(request.signal) : new ConnectionDropped(`the stream stalled after ${breakAt} events`))
+        controller.error(request.signal.aborted ? abortReason(request.signal) : connectionDropped(`the stream stalled after ${breakAt} events`))
       },
     })
     return new Response(stream, {

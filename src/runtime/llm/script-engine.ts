@@ -9,6 +9,8 @@ import type { ModelRequest } from './model-wire.ts'
 export interface ScriptEngine {
   /** The turn that answers this request, or undefined when the script has none left for it. */
   next(request: ModelRequest): { turn: LlmTurnSpec; index: number } | undefined
+  /** Gives a turn back: a faulted answer was not the model's answer, so a retry gets the turn again. */
+  release(index: number): void
 }
 
 export function matchesTurn(turn: LlmTurnSpec, request: ModelRequest): boolean {
@@ -36,6 +38,9 @@ export function createScriptEngine(turns: readonly LlmTurnSpec[]): ScriptEngine 
       if (index < 0) return undefined
       used.add(index)
       return { turn: turns[index]!, index }
+    },
+    release(index) {
+      used.delete(index)
     },
   }
 }

@@ -1,14 +1,14 @@
 import { z } from 'zod'
 import { builtinToolNames, isBuiltinTool } from '../tools/tool-specs.ts'
 import { domainNames, domainWorkflows, workflowNames } from './domains.ts'
-import { faultModes, faultTypes, isModelFaultType, isModelOnlyFaultType, layers, modelFaultTypes, outcomes } from './taxonomy.ts'
+import { faultModes, faultTypes, isMcpFaultType, isModelFaultType, isModelOnlyFaultType, layers, modelFaultTypes, outcomes } from './taxonomy.ts'
 
 /**
  * The scenario file format. This schema is the single source of the `Scenario` type and of
  * `schema/scenario.schema.json`, which editors use for completion.
  */
 
-export { defaultLayerOf, faultModes, faultTypes, layers, modelFaultTypes, modelOnlyFaultTypes, outcomes, toolFaultTypes, type FaultMode, type FaultType, type Layer, type Outcome } from './taxonomy.ts'
+export { defaultLayerOf, faultModes, faultTypes, layers, mcpFaultTypes, modelFaultTypes, modelOnlyFaultTypes, outcomes, toolFaultTypes, type FaultMode, type FaultType, type Layer, type McpFaultType, type Outcome } from './taxonomy.ts'
 
 export { domainNames, workflowNames, type DomainName, type WorkflowName } from './domains.ts'
 
@@ -52,16 +52,61 @@ function addUnknownTool(ctx: z.RefinementCtx, path: (string | number)[], tool: s
 
 const httpMethods = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const
 
-export const httpToolSchema = z.strictObject({
-  request: z.strictObject({
-    method: z.enum(httpMethods).default('POST'),
-    url: z.string().min(1).max(2_000).describe('May use ${env.NAME}; the JSON body is the step\'s `with`.'),
-    headers: z.record(z.string(), z.string()).optional(),
-  }),
-  compensate: identifier.optional().describe('Tool that undoes this one, called with the same `with`.'),
-  side_effect: z.boolean().optional().describe('Default: true unless the method is GET.'),
-  irreversible: z.boolean().optional(),
+export const httpRequestSchema = z.strictObject({
+  method: z.enum(httpMethods).default('POST'),
+  url: z.string().min(1).max(2_000).describe('May use ${env.NAME}; the JSON body is the step\'s `with`.'),
+  headers: z.record(z.string(), z.string()).optional(),
 })
+
+/**
+ * A tool the scenario declares: a real HTTP tool (with `request:`), or a tool an agent calls in
+ * process (`faultable` from awrr/tools) or through an MCP server (`mcp:`), known by its name.
+ */
+export const toolSchema = z
+  .strictObject({
+    request: httpRequestSchema.optional().describe('A real HTTP tool: the request each call makes. Without it the tool is called in process or through an MCP server.'),
+    compensate: identifier.optional().describe('Tool that undoes this one, called with the same `with`.'),
+    side_effect: z.boolean().optional().describe('Default: true unless the method is GET; false for a tool without `request:`.'),
+    irreversible: z.boolean().optional(),
+    description: z.string().max(10_000).optional().describe('What a simulated MCP server says the tool does.'),
+    input_schema: jsonObject.optional().describe('JSON Schema of the arguments, as a simulated MCP server lists it (default: any object).'),
+    result: z.unknown().optional().describe('What the tool answers on a simulated MCP server (a built-in tool answers from the world).'),
+  })
+  .superRefine(
+    (tool, ctx) => {
+      if (tool.request === undefined || tool.result === undefined) return
+      ctx.addIssue({
+        code: 'custom',
+        path: ['result'],
+        message: 'a tool with `request:` answers from its service, not from `result:`',
+        params: { code: 'custom', expected: '`result:` only on a tool without `request:`' } satisfies IssueParams,
+      })
+    },
+    { when: whenParsed('request', 'result') },
+  )
+
+export const mcpServerSchema = z
+  .strictObject({
+    url: z.string().min(1).max(2_000).optional().describe('A real MCP server (Streamable HTTP), may use ${env.NAME}: calls go through to it, faults are injected on the way.'),
+    tools: z
+      .array(identifier)
+      .min(1)
+      .max(1_000)
+      .optional()
+      .describe('Simulated server: the tools it serves (built-in ones or ones declared under `tools:`), each with its JSON Schema. With `url:`: the names faults may target.'),
+  })
+  .superRefine(
+    (server, ctx) => {
+      if (server.url !== undefined || server.tools !== undefined) return
+      ctx.addIssue({
+        code: 'custom',
+        path: [],
+        message: 'an MCP server needs `url` (a real one) or `tools` (a simulated one)',
+        params: { code: 'custom', expected: '`url:` for a real MCP server or `tools:` for a simulated one' } satisfies IssueParams,
+      })
+    },
+    { when: whenParsed('url', 'tools') },
+  )
 
 export const httpCheckSchema = z.strictObject({
   method: z.enum(httpMethods).default('GET'),
@@ -106,6 +151,7 @@ export const faultSchema = z
     headers: z.record(z.string(), z.string()).optional(),
     body: z.unknown().optional(),
     applied: z.boolean().optional().describe('Timeout only: the write happened, the answer was lost.'),
+    code: z.int().optional().describe('JsonRpcError only: the JSON-RPC error code (default -32603; -32002 resource not found, -32602 invalid params).'),
     force_first_attempt: z.boolean().optional().describe('The first attempt is always hit.'),
     after_events: z
       .int()
@@ -361,7 +407,11 @@ export const scenarioSchema = z
     expect: expectSchema.optional(),
     generate: generateSchema.optional(),
     tasks: z.array(inlineTaskSchema).min(1).max(100_000).optional().describe('Tasks written out, each with its own world, workflow and faults.'),
-    tools: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/).max(200), httpToolSchema).optional().describe('Real HTTP tools.'),
+    tools: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/).max(200), toolSchema).optional().describe('Tools beyond the built-in ones: real HTTP tools, and tools agents call in process or over MCP.'),
+    mcp: z
+      .record(z.string().regex(/^[A-Za-z0-9_.-]+$/).max(200), mcpServerSchema)
+      .optional()
+      .describe('MCP servers (Streamable HTTP) by name; a simulated one answers at http://mcp.awrr.test/<name>.'),
     input: z.unknown().optional().describe('Input handed to an agent (agent projects run the scenarios that have one).'),
     repeats: z.int().min(1).max(1_000).optional().describe('Trials of every task per strategy, for pass^k.'),
     llm: llmSchema.optional(),
@@ -469,7 +519,9 @@ export const scenarioSchema = z
   )
   .superRefine(
     (scenario, ctx) => {
-      const declared = [...Object.keys(scenario.tools ?? {}), ...(scenario.llm ? [modelToolName] : [])]
+      // A real MCP server's tools are its own: the names listed for it are known without a declaration.
+      const realMcpTools = Object.values(scenario.mcp ?? {}).flatMap((server) => (server.url === undefined ? [] : (server.tools ?? [])))
+      const declared = [...Object.keys(scenario.tools ?? {}), ...realMcpTools, ...(scenario.llm ? [modelToolName] : [])]
       scenario.faults.forEach((fault, index) => {
         if (fault.tool !== undefined && !isBuiltinTool(fault.tool) && !declared.includes(fault.tool)) {
           addUnknownTool(ctx, ['faults', index, 'tool'], fault.tool, declared)
@@ -508,7 +560,48 @@ export const scenarioSchema = z
         })
       }
     },
-    { when: whenParsed('tools', 'faults', 'llm', 'input') },
+    { when: whenParsed('tools', 'faults', 'mcp', 'llm', 'input') },
+  )
+  .superRefine(
+    (scenario, ctx) => {
+      const declared = Object.keys(scenario.tools ?? {})
+      const servers = Object.entries(scenario.mcp ?? {})
+      for (const [name, server] of servers) {
+        if (server.url !== undefined) continue
+        server.tools?.forEach((tool, index) => {
+          if (!isBuiltinTool(tool) && !declared.includes(tool)) addUnknownTool(ctx, ['mcp', name, 'tools', index], tool, declared)
+        })
+      }
+      scenario.faults.forEach((fault, index) => {
+        if (!isMcpFaultType(fault.type)) return
+        const serving = servers.filter(([, server]) => fault.tool !== undefined && server.tools?.includes(fault.tool))
+        const simulated = serving.some(([, server]) => server.url === undefined)
+        if (serving.length > 0 && (fault.type !== 'ToolsChanged' || simulated)) return
+        const needs = fault.type === 'ToolsChanged' ? 'a simulated MCP server (`mcp: { NAME: { tools: [...] } }`)' : 'an MCP server (`mcp:`)'
+        ctx.addIssue({
+          code: 'custom',
+          path: ['faults', index, fault.tool === undefined ? 'type' : 'tool'],
+          message: `${fault.type} hits MCP tool calls: it needs \`tool:\` naming a tool that ${needs} serves`,
+          params: {
+            code: 'custom',
+            expected: `\`tool:\` naming a tool listed under ${needs}`,
+            received: fault.tool ?? (fault.step !== undefined ? `step ${fault.step}` : 'a target'),
+          } satisfies IssueParams,
+        })
+      })
+      // A workflow step is a request the executor makes; a tool without `request:` has none.
+      scenario.workflow?.forEach((step, index) => {
+        const tool = scenario.tools?.[step.tool]
+        if (tool === undefined || tool.request !== undefined) return
+        ctx.addIssue({
+          code: 'custom',
+          path: ['workflow', index, 'tool'],
+          message: `tool "${step.tool}" has no \`request:\`: agents call it in process or over MCP, the workflow cannot`,
+          params: { code: 'custom', expected: 'a built-in tool or a declared tool with `request:`', received: step.tool } satisfies IssueParams,
+        })
+      })
+    },
+    { when: whenParsed('tools', 'faults', 'mcp', 'workflow') },
   )
   .superRefine(
     (scenario, ctx) => {
@@ -537,7 +630,10 @@ export type StepSpec = z.infer<typeof stepSchema>
 export type SuccessSpec = z.infer<typeof successSchema>
 export type WorldSpec = z.infer<typeof worldSchema>
 export type BudgetSpec = z.infer<typeof budgetSchema>
-export type HttpToolSpec = z.infer<typeof httpToolSchema>
+export type DeclaredToolSpec = z.infer<typeof toolSchema>
+/** A declared tool with `request:`: the executor and agents reach it over HTTP. */
+export type HttpToolSpec = DeclaredToolSpec & { request: z.infer<typeof httpRequestSchema> }
+export type McpServerSpec = z.infer<typeof mcpServerSchema>
 export type HttpCheckSpec = z.infer<typeof httpCheckSchema>
 export type FaultTargetSpec = z.infer<typeof faultTargetSchema>
 export type GenerateSpec = z.infer<typeof generateSchema>

@@ -1,4 +1,4 @@
-import type { BudgetSpec, FaultSpec, HttpToolSpec, LlmSpec, Outcome, StepSpec, SuccessSpec } from './schema.ts'
+import type { BudgetSpec, DeclaredToolSpec, FaultSpec, LlmSpec, McpServerSpec, Outcome, StepSpec, SuccessSpec } from './schema.ts'
 
 /** A fault with its identifier resolved (`F0`, `F1`, ... unless the file names it). */
 export type ResolvedFault = FaultSpec & { id: string }
@@ -24,8 +24,10 @@ export interface TaskSpec {
   success?: SuccessSpec
   expect?: Record<string, Outcome>
   budget?: BudgetSpec
-  /** Real HTTP tools by name; URLs and headers still hold their `${env.NAME}` references. */
-  tools?: Record<string, HttpToolSpec>
+  /** Declared tools by name (HTTP ones with `request:`); URLs and headers still hold their `${env.NAME}` references. */
+  tools?: Record<string, DeclaredToolSpec>
+  /** MCP servers by name: simulated ones (`tools:`) and real ones (`url:`). */
+  mcp?: Record<string, McpServerSpec>
   /** Input handed to an agent; a task with an input runs in agent projects only. */
   input?: unknown
   /** The scenario's model endpoint (`llm:`), for agent tasks. */

@@ -4,6 +4,18 @@
  * modules (the fault plan, the executor) need not load the schema library to use it.
  */
 
+/**
+ * Faults only an MCP server can show: a tool result with `isError: true`, a JSON-RPC error, an
+ * expired session (404 on the session id), a token that expired mid-session (401), and a
+ * `notifications/tools/list_changed` after which the tool's input schema differs.
+ */
+export const mcpFaultTypes = ['McpToolError', 'JsonRpcError', 'SessionExpired', 'TokenExpired', 'ToolsChanged'] as const
+export type McpFaultType = (typeof mcpFaultTypes)[number]
+
+export function isMcpFaultType(type: string): type is McpFaultType {
+  return (mcpFaultTypes as readonly string[]).includes(type)
+}
+
 export const faultTypes = [
   'Timeout',
   'HTTP_500',
@@ -26,6 +38,8 @@ export const faultTypes = [
   'UnknownTool',
   'Truncated',
   'Refusal',
+  // MCP servers (src/runtime/mcp/): faults of the protocol layer, for tools an MCP server serves.
+  ...mcpFaultTypes,
 ] as const
 export type FaultType = (typeof faultTypes)[number]
 
@@ -59,6 +73,16 @@ export const defaultLayerOf: Readonly<Record<FaultType, Layer>> = {
   UnknownTool: 'semantic',
   Truncated: 'semantic',
   Refusal: 'semantic',
+  // The tool ran and said no: the model is meant to read it and correct its call.
+  McpToolError: 'semantic',
+  // -32603 internal error by default; a retry may pass.
+  JsonRpcError: 'transient',
+  // A new `initialize` gives a new session; the call then goes through.
+  SessionExpired: 'transient',
+  // Like AuthDenied: only new credentials help.
+  TokenExpired: 'persistent',
+  // The contract changed: the client has to list the tools again and call with the new schema.
+  ToolsChanged: 'semantic',
 }
 
 /** Fault types that only a model endpoint can answer with: a tool has no stream or tool call to break. */

@@ -1,9 +1,9 @@
 import type { CallPurpose, TraceSink } from '../executor/trace-events.ts'
 import { createFaultPlan, type FaultPlan, type InjectedFault } from '../faults/fault-plan.ts'
 import { interpolateEnv } from '../http/env-interpolation.ts'
-import { modelToolName, type HttpToolSpec, type LlmSpec } from '../scenario/schema.ts'
+import { modelToolName, type DeclaredToolSpec, type HttpToolSpec, type LlmSpec, type McpServerSpec } from '../scenario/schema.ts'
 import { ModelEndpoint } from '../llm/model-endpoint.ts'
-import { faultWire } from '../faults/fault-wire.ts'
+import { faultWire, type FaultWire } from '../faults/fault-wire.ts'
 import { createRandom, hashSeed } from '../random.ts'
 import type { ResolvedFault, TaskWorld } from '../scenario/task-spec.ts'
 import type { VirtualClock } from '../virtual-clock.ts'
@@ -35,6 +35,11 @@ export interface ServedCall {
   args: Record<string, unknown>
   idempotencyKey: string | undefined
   signal: AbortSignal | undefined
+  /**
+   * The fault plan's decision, when the caller (the MCP layer) had to make it first to see whether
+   * the fault belongs to its own layer; `null`: no fault. Absent: `serve` decides.
+   */
+  decided?: InjectedFault | null
 }
 
 export interface TaskEnvironmentOptions {
@@ -45,8 +50,10 @@ export interface TaskEnvironmentOptions {
   faults: readonly ResolvedFault[]
   clock: VirtualClock
   trace: TraceSink
-  /** Real HTTP tools the scenario declares; their origins, and only theirs, may be reached. */
-  tools?: Record<string, HttpToolSpec>
+  /** Tools the scenario declares; the origins of those with `request:`, and only theirs, may be reached. */
+  tools?: Record<string, DeclaredToolSpec>
+  /** MCP servers the scenario declares; a real one's origin may be reached. */
+  mcp?: Record<string, McpServerSpec>
   /** Further origins the task may reach for real (the success oracle's). */
   origins?: string[]
   /**
@@ -56,6 +63,13 @@ export interface TaskEnvironmentOptions {
   realTime?: boolean
   /** A model endpoint the scenario declares (`llm:`): answered by its script, on its own origin. */
   llm?: LlmSpec
+}
+
+/** A call opened outside `serve`: its index, when it began, and the fault's wire form if one hit it. */
+export interface OpenCall {
+  call: number
+  at: number
+  wire: FaultWire | undefined
 }
 
 /** A declared real tool with its `${env...}` references resolved. */
@@ -125,12 +139,14 @@ export class TaskEnvironment {
     this.initialWorld = options.world
     this.clock = options.clock
     this.checkpoint = snapshotWorld(this.world)
-    this.httpTools = Object.entries(options.tools ?? {}).map(([name, spec]) => {
+    const httpTools = Object.entries(options.tools ?? {}).filter((entry): entry is [string, HttpToolSpec] => entry[1].request !== undefined)
+    this.httpTools = httpTools.map(([name, spec]) => {
       const url = interpolateEnv(spec.request.url)
       const headers = Object.entries(spec.request.headers ?? {}).map(([key, value]) => [key, interpolateEnv(value)])
       return { name, method: spec.request.method, url, target: targetOf(spec.request.method, new URL(url)), headers: Object.fromEntries(headers), spec }
     })
     this.origins = new Set([...this.httpTools.map((tool) => new URL(tool.url).origin), ...(options.origins ?? [])])
+    for (const server of Object.values(options.mcp ?? {})) if (server.url !== undefined) this.origins.add(new URL(interpolateEnv(server.url)).origin)
     const faults = options.faults.map((fault) =>
       fault.target ? { ...fault, target: { ...fault.target, url: interpolateEnv(fault.target.url) } } : fault,
     )
@@ -255,6 +271,68 @@ export class TaskEnvironment {
     this.options.trace.emit({ type: 'tool:serve', call, tool: record.tool, step: record.step ?? null, purpose: record.purpose, at: record.at, latencyMs, status: status ?? 'network', replayed: false })
   }
 
+  /**
+   * The fault plan's decision for one call of a tool that is not an HTTP request of the executor:
+   * a function called in process (`faultable`) or a tool of an MCP server. Call once per call.
+   */
+  decideFault(tool: string): InjectedFault | undefined {
+    return this.plan.decide({ tool, step: undefined })
+  }
+
+  /**
+   * Opens the record of a call that does not go through `serve`: an in-process function or an MCP
+   * protocol answer. With a fault, its ground truth goes into the trace here, as for HTTP calls.
+   */
+  openCall(call: { tool: string; target: string; sideEffect: boolean; injected: InjectedFault | undefined }): OpenCall {
+    this.syncWallClock()
+    const index = this.callCounter++
+    const at = this.clock.now()
+    const record: CallRecord = { call: index, tool: call.tool, target: call.target, step: undefined, purpose: 'step', at, status: null, result: 'pending', faulted: call.injected !== undefined, sideEffect: call.sideEffect }
+    this.calls.push(record)
+    if (!call.injected) return { call: index, at, wire: undefined }
+    this.recordInjected(index, call.tool, undefined, at, call.injected)
+    const jitter = createRandom(hashSeed(this.options.seed, this.options.scenario, this.options.task, 'fault-jitter', index)).next()
+    return { call: index, at, wire: faultWire(call.injected.fault, jitter) }
+  }
+
+  /** Closes a call opened with `openCall`: what the caller got, and how long it took. */
+  closeCall(call: number, answer: { status: number | 'network' | 'hang'; result: CallRecord['result']; latencyMs?: number }): void {
+    this.syncWallClock()
+    const record = this.calls.find((candidate) => candidate.call === call)
+    if (!record) return
+    record.status = typeof answer.status === 'number' ? answer.status : null
+    record.result = answer.result
+    const latencyMs = answer.latencyMs ?? this.clock.now() - record.at
+    this.options.trace.emit({ type: 'tool:serve', call, tool: record.tool, step: null, purpose: record.purpose, at: record.at, latencyMs, status: answer.status, replayed: false })
+  }
+
+  /** A tool declared without `request:` (served by a simulated MCP server from its `result:`). */
+  declaredTool(name: string): DeclaredToolSpec | undefined {
+    return Object.hasOwn(this.options.tools ?? {}, name) ? this.options.tools![name] : undefined
+  }
+
+  /** The MCP servers the scenario declares. */
+  get mcpServers(): Readonly<Record<string, McpServerSpec>> {
+    return this.options.mcp ?? {}
+  }
+
+  private recordInjected(index: number, tool: string, step: number | undefined, at: number, injected: InjectedFault): void {
+    this.injected.push({ ...injected, call: index })
+    const { fault } = injected
+    this.options.trace.emit({
+      type: 'fault:injected',
+      call: index,
+      faultId: fault.id,
+      faultType: fault.type,
+      layer: injected.layer,
+      mode: fault.mode,
+      step: step ?? null,
+      tool,
+      attempt: injected.attempt,
+      at,
+    })
+  }
+
   faultOf(call: number): InjectedFault | undefined {
     return this.injected.find((entry) => entry.call === call)
   }
@@ -273,7 +351,7 @@ export class TaskEnvironment {
       status: null,
       result: 'pending',
       faulted: false,
-      sideEffect: isBuiltinTool(call.tool) && builtinToolSpecs[call.tool].sideEffect,
+      sideEffect: isBuiltinTool(call.tool) ? builtinToolSpecs[call.tool].sideEffect : this.declaredTool(call.tool)?.side_effect === true,
     }
     this.calls.push(record)
     const answer = await this.serveBuiltin(call, index, at, record)
@@ -284,7 +362,12 @@ export class TaskEnvironment {
   }
 
   private async serveBuiltin(call: ServedCall, index: number, at: number, record: CallRecord): Promise<ServedAnswer> {
-    const spec = isBuiltinTool(call.tool) ? builtinToolSpecs[call.tool] : undefined
+    const declared = isBuiltinTool(call.tool) ? undefined : this.declaredTool(call.tool)
+    const spec = isBuiltinTool(call.tool)
+      ? builtinToolSpecs[call.tool]
+      : declared && declared.request === undefined
+        ? { sideEffect: declared.side_effect ?? false, baseLatencyMs: 0 }
+        : undefined
     if (!spec) {
       return this.answer(index, call, at, 0, false, {
         status: 404,
@@ -294,7 +377,7 @@ export class TaskEnvironment {
     const jitter = createRandom(hashSeed(this.options.seed, this.options.scenario, this.options.task, 'latency', index)).next()
     const baseLatency = Math.round(spec.baseLatencyMs * (0.75 + 0.5 * jitter))
     // Step-targeted faults hit the workflow's own calls, not the rollbacks and tickets made for it.
-    const injected = this.plan.decide({ tool: call.tool, step: call.purpose === 'step' ? call.step : undefined })
+    const injected = call.decided !== undefined ? (call.decided ?? undefined) : this.plan.decide({ tool: call.tool, step: call.purpose === 'step' ? call.step : undefined })
 
     if (!injected) {
       const { answer, replayed } = this.execute(call, spec.sideEffect)
@@ -317,21 +400,9 @@ export class TaskEnvironment {
     sideEffect: boolean,
     writePartially: () => void,
   ): Promise<ServedAnswer> {
-    this.injected.push({ ...injected, call: index })
+    this.recordInjected(index, call.tool, call.step, at, injected)
     const { fault } = injected
     const jitter = createRandom(hashSeed(this.options.seed, this.options.scenario, this.options.task, 'fault-jitter', index)).next()
-    this.options.trace.emit({
-      type: 'fault:injected',
-      call: index,
-      faultId: fault.id,
-      faultType: fault.type,
-      layer: injected.layer,
-      mode: fault.mode,
-      step: call.step ?? null,
-      tool: call.tool,
-      attempt: injected.attempt,
-      at,
-    })
     const wire = faultWire(fault, jitter)
     if (wire.kind === 'timeout') {
       if (wire.applied && isBuiltinTool(call.tool)) this.execute(call, sideEffect)
@@ -364,7 +435,10 @@ export class TaskEnvironment {
     const key = sideEffect ? call.idempotencyKey : undefined
     const stored = key === undefined ? undefined : this.world.idempotency[key]
     if (stored) return { answer: stored as ToolAnswer, replayed: true }
-    const answer = builtinTools[call.tool as keyof typeof builtinTools](this.world, call.args)
+    const declared = isBuiltinTool(call.tool) ? undefined : this.declaredTool(call.tool)
+    const answer: ToolAnswer = declared
+      ? { status: 200, body: { ok: true, result: cloneData((declared.result ?? {}) as Record<string, unknown>) } }
+      : builtinTools[call.tool as keyof typeof builtinTools](this.world, call.args)
     if (call.purpose === 'compensation' && answer.status < 300) appendAudit(this.world, 'compensation', call.tool)
     if (key !== undefined && answer.status < 300) this.world.idempotency[key] = cloneData(answer)
     return { answer, replayed: false }

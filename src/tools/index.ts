@@ -1,0 +1,6 @@
+export { faultable, type FaultableFunction, type FaultableOptions } from './faultable.ts'
+export { faultableAiTool, faultableAiTools, type AiSdkToolShape } from './ai-sdk.ts'
+export { faultableLangChainTool, type LangChainToolShape } from './langchain.ts'
+export { faultableAgentsTool, type AgentsToolOptionsShape } from './openai-agents.ts'
+export { mcpServerUrl } from '../runtime/mcp/mcp-origin.ts'
+export { ToolHttpError, isToolHttpError } from './tool-errors.ts'
