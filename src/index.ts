@@ -1,2 +1,2 @@
-export { awrr, type AwrrOptions } from './plugin/index.ts'
+export { awrr, startOnce, type AwrrOptions } from './plugin/index.ts'
 export * as runtime from './runtime/index.ts'

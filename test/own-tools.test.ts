@@ -33,7 +33,8 @@ describe('real HTTP tools and agents (fixtures/own-tools, a real shop on 127.0.0
     const b2Charges = log.filter((entry) => entry.path === '/charge' && entry.body?.['order'] === 'A1')
     expect(b2Charges).toHaveLength(1)
     expect(b2Charges[0]!.status).toBe(200)
-    expect(b2Charges[0]!.idempotencyKey).toBe('awrr-42-B2-charge-then-ship-main-step-0')
+    // A hashed key (any name is a valid header; parts never run together), unique to this run.
+    expect(b2Charges[0]!.idempotencyKey).toMatch(/^awrr-[0-9a-f]{40}$/)
     const task = report.strategies.B2.tasks.find((entry: any) => entry.scenario === 'charge-then-ship')
     expect(task.outcome).toBe('completed')
     expect(task.tool_calls).toBe(3)
@@ -41,7 +42,10 @@ describe('real HTTP tools and agents (fixtures/own-tools, a real shop on 127.0.0
 
   test('a task that gives up refunds the real charge, and B0 does not', () => {
     const refunds = log.filter((entry) => entry.path === '/refund')
-    expect(refunds.map((entry) => entry.idempotencyKey)).toEqual(['awrr-42-B2-ship-refused-main-comp-0'])
+    expect(refunds).toHaveLength(1)
+    expect(refunds[0]!.idempotencyKey).toMatch(/^awrr-[0-9a-f]{40}$/)
+    const charge = log.find((entry) => entry.path === '/charge' && entry.body?.['order'] === 'B2')
+    expect(refunds[0]!.idempotencyKey).not.toBe(charge?.idempotencyKey)
     expect(log.filter((entry) => entry.path === '/ship' && entry.body?.['order'] === 'B2')).toHaveLength(0)
     const b2 = report.strategies.B2.tasks.find((entry: any) => entry.scenario === 'ship-refused')
     expect(b2).toMatchObject({ outcome: 'escalated', consistent: true, srr_eligible: true })

@@ -29,12 +29,14 @@ describe('--shard with --reporter=blob, then --merge-reports', () => {
     full = await runVitest('reports', [], env(fullDir))
     shards = await Promise.all(
       [1, 2].map((index) =>
-        runVitest('reports', [`--shard=${index}/2`, '--reporter=blob', `--outputFile=${blobDir}/blob-${index}.json`], env(mergedDir)),
+        // Each shard its own output directory, as on its own CI machine: two runs at once in one
+        // directory would wait on its run lock (and clear each other's traces).
+        runVitest('reports', [`--shard=${index}/2`, '--reporter=blob', `--outputFile=${blobDir}/blob-${index}.json`], env(`${mergedDir}-shard-${index}`)),
       ),
     )
   }, 600_000)
   afterAll(() => {
-    for (const dir of [fullDir, mergedDir, blobDir]) rmSync(fixturePath('reports', dir), { recursive: true, force: true })
+    for (const dir of [fullDir, mergedDir, blobDir, `${mergedDir}-shard-1`, `${mergedDir}-shard-2`]) rmSync(fixturePath('reports', dir), { recursive: true, force: true })
   })
 
   it('the unsharded run fails on the missed gate', () => {
@@ -48,7 +50,9 @@ describe('--shard with --reporter=blob, then --merge-reports', () => {
       expect(shard.output).not.toContain('AWRR leaderboard')
       expect(shard.output).not.toContain('Gates')
     }
-    for (const name of reportFiles) expect(existsSync(file(mergedDir, name))).toBe(false)
+    for (const name of reportFiles) {
+      for (const index of [1, 2]) expect(existsSync(file(`${mergedDir}-shard-${index}`, name))).toBe(false)
+    }
     expect(existsSync(fixturePath('reports', blobDir, 'blob-1.json'))).toBe(true)
     expect(existsSync(fixturePath('reports', blobDir, 'blob-2.json'))).toBe(true)
   })

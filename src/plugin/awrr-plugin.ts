@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import path from 'node:path'
@@ -10,6 +11,8 @@ import type { ReportFormat } from '../reporters/report-files.ts'
 import type { ExecutorOptions } from '../runtime/executor/executor-options.ts'
 import type { RunConfig, StrategyModuleRef } from '../runtime/vitest/run-config.ts'
 import { compileScenario } from './compile-scenario.ts'
+import { exactPatterns, findScenarioKinds, vitestDefaultExclude } from './scenario-kinds.ts'
+import { stopStartedServices } from './start-once.ts'
 
 export type StrategyModuleOption =
   | {
@@ -18,12 +21,16 @@ export type StrategyModuleOption =
       module: string
       /** Run the saga stack when a task gives up. @default the strategy's own choice */
       saga?: boolean
+      /** Check every answer with a read-after-write before accepting it. @default the strategy's own choice */
+      verify?: boolean
     }
   | {
       /** A variant of a built-in strategy under its own name, e.g. `{ name: 'B2-nosaga', strategy: 'B2', saga: false }`. */
       name: string
       strategy: string
       saga?: boolean
+      /** Read-after-write verification, e.g. `{ name: 'B2-verify', strategy: 'B2', verify: true }`. */
+      verify?: boolean
     }
 
 export interface AgentOption {
@@ -94,6 +101,13 @@ export interface AwrrOptions {
    * with no price has no cost (`-`), never a partial one. @default {} (no cost is computed)
    */
   prices?: Record<string, { input: number; output: number }>
+  /**
+   * The clean run: each task again with its faults switched off, for `clean_wcr` and `delta_wcr`.
+   * `suites`: the tasks of `generate:` suites; `always`: every task on the built-in world; `never`.
+   * Tasks with real tools or an HTTP success check are never replayed (their side effects are real).
+   * @default 'suites'
+   */
+  cleanRun?: 'suites' | 'always' | 'never'
 }
 
 export type ResolvedAwrrOptions = Required<Omit<AwrrOptions, 'strategies'>> & { strategies: (string | StrategyModuleOption)[] }
@@ -115,6 +129,7 @@ export const defaultAwrrOptions: ResolvedAwrrOptions = {
   reports: ['json', 'markdown', 'csv', 'html'],
   repeats: 1,
   prices: {},
+  cleanRun: 'suites',
 }
 
 /** Prices must be finite, non-negative numbers: a typo would otherwise turn every cost into NaN. */
@@ -186,6 +201,34 @@ export function resolveInsideRoot(root: string, relative: string, what: string):
   return resolvedPath
 }
 
+/** The parts of the user's `test` config the plugin reads. */
+interface UserTestConfig {
+  name?: string
+  dir?: string
+  include?: string[]
+  exclude?: string[]
+  projects?: unknown[]
+  provide?: Record<string, unknown>
+  testTimeout?: unknown
+  maxWorkers?: unknown
+}
+
+/** Vitest's reporters that print one line per test, where AWRR adds the task's outcome. */
+function listsEveryTest(reporters: readonly unknown[]): boolean {
+  return reporters.some((reporter) => {
+    const name = Array.isArray(reporter) ? reporter[0] : typeof reporter === 'string' ? reporter : (reporter as object | null)?.constructor?.name
+    return name === 'verbose' || name === 'tree' || name === 'VerboseReporter' || name === 'TreeReporter'
+  })
+}
+
+/** Marks the project that runs the user's root-level tests, so that its config is left alone. */
+const userTestsMarker = 'awrr:user-tests'
+
+/** The user's root-level tests keep their root `test.name`, or are called `tests`. */
+export function userTestsProjectName(rootName: string | undefined): string {
+  return rootName === undefined || rootName === '' ? 'tests' : rootName
+}
+
 const strategyNameOf = (strategy: string | StrategyModuleOption) => (typeof strategy === 'string' ? strategy : strategy.name)
 
 /**
@@ -204,8 +247,10 @@ export function awrr(options: AwrrOptions = {}): Plugin {
   const duplicate = projectNames.find((name, index) => projectNames.indexOf(name) !== index)
   if (duplicate !== undefined) throw new Error(`[awrr] Two strategies or agents are named "${duplicate}"; project names must be unique.`)
   let root = process.cwd()
-  // One id for every worker of this run: a persisted memory bank keeps this run's updates apart.
-  const runId = `${Date.now().toString(36)}-${process.pid.toString(36)}`
+  // One id for every worker of this run: a persisted memory bank keeps this run's updates apart,
+  // Idempotency-Keys sent to real services differ from the previous run's, and the report set and
+  // the traces name the run they belong to. Random, so two runs started at once differ too.
+  const runId = `${Date.now().toString(36)}-${randomBytes(6).toString('hex')}`
 
   const runConfig = (): RunConfig => ({
     root,
@@ -219,6 +264,7 @@ export function awrr(options: AwrrOptions = {}): Plugin {
         name: strategy.name,
         ...('module' in strategy ? { module: resolveInsideRoot(root, strategy.module, 'strategy') } : { base: strategy.strategy }),
         ...(strategy.saga === undefined ? {} : { saga: strategy.saga }),
+        ...(strategy.verify === undefined ? {} : { verify: strategy.verify }),
       })),
     agentModules: resolved.agents.map((agent) => ({
       name: agent.name,
@@ -228,6 +274,8 @@ export function awrr(options: AwrrOptions = {}): Plugin {
     memory: resolved.memory === 'persist' ? { mode: 'persist', run: runId } : { mode: 'fresh' },
     repeats: resolved.repeats,
     ...(Object.keys(resolved.prices).length > 0 ? { prices: resolved.prices } : {}),
+    cleanRun: resolved.cleanRun,
+    runId,
   })
 
   return {
@@ -235,15 +283,26 @@ export function awrr(options: AwrrOptions = {}): Plugin {
     enforce: 'pre',
     config(config) {
       root = path.resolve(config.root ?? process.cwd())
+      const userTest = (config as { test?: UserTestConfig }).test
       // Projects extend the root config, this plugin included: only the root declares projects.
-      const provided = (config as { test?: { provide?: Record<string, unknown> } }).test?.provide
-      if (provided?.['awrr:strategy'] !== undefined) return undefined
-      const userTest = (config as { test?: { testTimeout?: unknown; maxWorkers?: unknown } }).test
+      const own = userTest?.provide?.['awrr:strategy']
+      if (own !== undefined) {
+        // `extends: true` appends the root's `include` to the project's: the user's own tests would
+        // run once per strategy. A strategy or agent project runs scenario files only.
+        userTest!.include = [...resolved.include]
+        return undefined
+      }
+      if (userTest?.provide?.[userTestsMarker] !== undefined) return undefined
+      const kinds = findScenarioKinds(path.resolve(root, userTest?.dir ?? '.'), resolved.include, userTest?.exclude)
+      const excludeBase = userTest?.exclude === undefined ? vitestDefaultExclude : []
       const projects: TestProjectInlineConfiguration[] = projectNames.map((name) => ({
         extends: true,
         test: {
           name,
           include: resolved.include,
+          // Strategies run the files with a workflow, agents the files with an input: neither
+          // sees the other's files, so no project fills the output with skipped tests.
+          exclude: [...excludeBase, ...exactPatterns(agentTimeouts.has(name) ? kinds.workflow : kinds.input)],
           // Scenario modules keep no state at module level that could leak between files (each
           // file gets its own strategy instance and worlds), so re-importing MSW, zod and the
           // runtime for every file, which costs more than running the tasks, buys nothing.
@@ -260,6 +319,18 @@ export function awrr(options: AwrrOptions = {}): Plugin {
           provide: { 'awrr:strategy': name, 'awrr:config': runConfig() },
         },
       }))
+      // The user's tests keep running beside AWRR's projects. Their own `test.projects` stay as
+      // they are (Vite appends ours to them); without any, Vitest ran the root config's tests,
+      // which stop running once projects exist, so they become a project of their own that
+      // extends the root config unchanged (its include, exclude, setup files, environment).
+      const userProjects = userTest?.projects
+      if (userProjects === undefined) {
+        const name = userTestsProjectName(userTest?.name)
+        if (projectNames.includes(name)) {
+          throw new Error(`[awrr] A strategy or agent is named "${name}", the name of the project that runs your own tests; rename it, or set test.name in your config.`)
+        }
+        projects.unshift({ extends: true, test: { name, provide: { [userTestsMarker]: name } } })
+      }
       // Vitest keeps one core for its main process (cores - 1 workers) because that process
       // transforms code for the workers. Here the workers do nearly all the work (the main process
       // compiles each scenario file once), so every core runs a worker unless the user says otherwise.
@@ -281,7 +352,14 @@ export function awrr(options: AwrrOptions = {}): Plugin {
       }
       return compileScenario({ source, absoluteFile: file, file: relative, suiteModule: suiteModulePath })
     },
-    configureVitest({ vitest }) {
+    configureVitest({ vitest, project }) {
+      // A verbose line per test is where a reader looks for each task's outcome: say it there.
+      if (project.config.provide?.['awrr:strategy'] !== undefined) project.provide('awrr:annotate', listsEveryTest(vitest.config.reporters))
+      const state = vitest as unknown as { __awrrServices?: boolean }
+      if (!state.__awrrServices) {
+        state.__awrrServices = true
+        vitest.onClose(stopStartedServices)
+      }
       if (vitest.config.reporters.some((reporter) => reporter instanceof AwrrReporter)) return
       const alreadyAdded = (vitest as unknown as { __awrrReporter?: boolean }).__awrrReporter
       if (alreadyAdded) return
@@ -296,6 +374,7 @@ export function awrr(options: AwrrOptions = {}): Plugin {
           baseline: resolved.baseline,
           tolerance: resolved.tolerance,
           reports: resolved.reports,
+          runId,
         }),
       )
     },

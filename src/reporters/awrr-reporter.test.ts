@@ -23,8 +23,11 @@ function fakeVitest(root: string, shard?: { index: number; count: number }): { v
   return { vitest, output, errors }
 }
 
+// All three ran the same two tasks, so they share one leaderboard (see terminal-report.test.ts for
+// strategies that ran different tasks).
 const summaries = [
   makeSummary({ strategy: 'extra', id: 'T0' }),
+  makeSummary({ strategy: 'extra', id: 'T1', index: 1 }),
   makeSummary({ strategy: 'B4', id: 'T0' }),
   makeSummary({ strategy: 'B0', id: 'T0', outcome: 'failed', reason: 'no_recovery', errorEvents: 1 }),
   makeSummary({ strategy: 'B0', id: 'T1', index: 1 }),
@@ -65,13 +68,13 @@ describe('AwrrReporter', () => {
 
     const written = await readFile(join(root, '.awrr', 'report.json'), 'utf8')
     expect(written).toBe(serializeJsonReport(buildJsonReport({ seed: 42, strategies: base.strategies, summaries })))
-    expect((await readdir(join(root, '.awrr'))).sort()).toEqual(['report.csv', 'report.html', 'report.json', 'report.md'])
+    expect((await readdir(join(root, '.awrr'))).sort()).toEqual(['report-set.json', 'report.csv', 'report.html', 'report.json', 'report.md'])
     expect(process.exitCode).toBeUndefined()
   })
 
   it('writes only the chosen report files', async () => {
     await run({ reports: ['csv'], outputDir: 'out/reports' })
-    expect(await readdir(join(root, 'out', 'reports'))).toEqual(['report.csv'])
+    expect(await readdir(join(root, 'out', 'reports'))).toEqual(['report-set.json', 'report.csv'])
   })
 
   it('stays silent in a shard run: the merge run reports and gates', async () => {
@@ -117,7 +120,7 @@ describe('AwrrReporter', () => {
   })
 
   it('lets AWRR_GATES replace the configured thresholds', async () => {
-    const { text } = await run({ thresholds: { B0: { wcr: '>= 1' } }, env: { AWRR_GATES: 'B4.wcr>=1, extra.tasks==1' } })
+    const { text } = await run({ thresholds: { B0: { wcr: '>= 1' } }, env: { AWRR_GATES: 'B4.wcr>=1, extra.tasks==2' } })
     expect(process.exitCode).toBeUndefined()
     expect(text).toContain('Gates: all 2 met')
     expect(text).not.toMatch(/B0 +wcr/)

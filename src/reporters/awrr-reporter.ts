@@ -1,6 +1,8 @@
-import { appendFile } from 'node:fs/promises'
-import { basename, dirname, relative, resolve } from 'node:path'
-import type { Reporter, TestModule, TestRunEndReason, Vitest } from 'vitest/node'
+import { randomBytes } from 'node:crypto'
+import { appendFile, mkdir, rm, writeFile } from 'node:fs/promises'
+import { basename, dirname, join, relative, resolve, sep } from 'node:path'
+import type { Reporter, TestModule, TestRunEndReason, TestSpecification, Vitest } from 'vitest/node'
+import { traceFileName } from '../runtime/vitest/trace-name.ts'
 import { collectTaskSummaries } from './collect.ts'
 import { shouldUseColor } from './color.ts'
 import { isGateConfigError } from './gate-error.ts'
@@ -17,6 +19,7 @@ import {
 import { buildJsonReport, defaultReference, readJsonReport, serializeJsonReport, withGates, writeFileAtomic } from './json-report.ts'
 import { renderStepSummary } from './markdown-report.ts'
 import { baselineOf, reportFileNames, reportFormats, writeReportFiles, type ReportFormat } from './report-files.ts'
+import { acquireRunLock } from './run-lock.ts'
 import { renderTerminalReport } from './terminal-report.ts'
 
 export interface AwrrReporterOptions {
@@ -43,6 +46,10 @@ export interface AwrrReporterOptions {
   reports?: readonly ReportFormat[]
   /** Where `AWRR_GATES`, `AWRR_UPDATE_BASELINE` and `GITHUB_STEP_SUMMARY` are read. @default process.env */
   env?: Readonly<Record<string, string | undefined>>
+  /** This run's id, written to `report-set.json` and `traces/run.json`. @default a random id */
+  runId?: string
+  /** Take `<outputDir>/run.lock` for the run, so that two runs never write one directory. @default true */
+  lock?: boolean
 }
 
 function isOn(value: string | undefined): boolean {
@@ -61,6 +68,9 @@ export class AwrrReporter implements Reporter {
   readonly #tolerance: ToleranceOptions
   readonly #reports: readonly ReportFormat[]
   #vitest: Vitest | undefined
+  readonly #runId: string
+  #releaseLock: (() => Promise<void>) | undefined
+  #tracesCleared = false
 
   /** @throws GateConfigError when a threshold, `AWRR_GATES` or a tolerance cannot be read. */
   constructor(options: AwrrReporterOptions) {
@@ -69,6 +79,7 @@ export class AwrrReporter implements Reporter {
     this.#thresholds = resolveThresholds(options.thresholds ?? {}, this.#env)
     this.#tolerance = validateTolerance(options.tolerance ?? {})
     this.#reports = options.reports ?? reportFormats
+    this.#runId = options.runId ?? `${Date.now().toString(36)}-${randomBytes(6).toString('hex')}`
     for (const format of this.#reports) {
       if (!reportFormats.includes(format)) {
         throw new Error(`[awrr] Unknown report format "${String(format)}" in \`reports\`. Formats: ${reportFormats.join(', ')}.`)
@@ -80,7 +91,47 @@ export class AwrrReporter implements Reporter {
     this.#vitest = vitest
   }
 
+  /**
+   * Takes the run lock on the output directory before any worker writes to it, then gives this
+   * run's traces a clean start: the whole `traces/` folder on the first run of the process, the
+   * files about to be rewritten on a watch-mode rerun.
+   */
+  async onTestRunStart(specifications: ReadonlyArray<TestSpecification>): Promise<void> {
+    const vitest = this.#vitest
+    if (vitest === undefined) return
+    const outputDir = resolve(vitest.config.root, this.#options.outputDir)
+    if (this.#options.lock !== false && this.#releaseLock === undefined) this.#releaseLock = await acquireRunLock(outputDir)
+    // A --merge-reports run writes reports only; the traces are the shards' own.
+    if (specifications.length === 0 || vitest.config.mergeReports) return
+    const traces = join(outputDir, 'traces')
+    if (!this.#tracesCleared) {
+      await rm(traces, { recursive: true, force: true })
+      this.#tracesCleared = true
+    } else {
+      for (const specification of specifications) {
+        const file = relative(vitest.config.root, specification.moduleId).split(sep).join('/')
+        await rm(join(traces, specification.project.name, traceFileName(file)), { force: true })
+      }
+    }
+    await mkdir(traces, { recursive: true })
+    await writeFile(join(traces, 'run.json'), JSON.stringify({ run: this.#runId }) + '\n')
+  }
+
   async onTestRunEnd(
+    testModules: ReadonlyArray<TestModule>,
+    unhandledErrors: ReadonlyArray<unknown>,
+    reason: TestRunEndReason,
+  ): Promise<void> {
+    try {
+      await this.#report(testModules, unhandledErrors, reason)
+    } finally {
+      const release = this.#releaseLock
+      this.#releaseLock = undefined
+      await release?.()
+    }
+  }
+
+  async #report(
     testModules: ReadonlyArray<TestModule>,
     _unhandledErrors: ReadonlyArray<unknown>,
     reason: TestRunEndReason,
@@ -119,7 +170,7 @@ export class AwrrReporter implements Reporter {
     for (const problem of problems) vitest.logger.error(problem)
 
     const outputDir = resolve(root, this.#options.outputDir)
-    await writeReportFiles(outputDir, report, this.#reports)
+    await writeReportFiles(outputDir, report, this.#reports, { runId: this.#runId })
     if (this.#reports.length > 0) {
       const where = relative(root, outputDir) || '.'
       vitest.logger.log(`Reports: ${this.#reports.map((format) => `${where}/${reportFileNames[format]}`).join(', ')}`)

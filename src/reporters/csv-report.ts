@@ -10,9 +10,9 @@ export function csvField(value: string | number | null): string {
 
 interface CsvColumn {
   header: string
-  value: (name: string, entry: JsonStrategyReport) => string | number | null
   /** Model use: a column only in a run where some task called a model. */
   model?: boolean
+  value: (name: string, entry: JsonStrategyReport, report: JsonReport) => string | number | null
 }
 
 const isRate = (key: string): key is RateKey => (rateKeys as readonly string[]).includes(key)
@@ -39,6 +39,9 @@ const allColumns: readonly CsvColumn[] = [
   { header: 'wcr_difference', value: (_, entry) => entry.paired?.difference ?? null },
   { header: 'mcnemar_p', value: (_, entry) => entry.paired?.p_value ?? null },
   { header: 'first_batch_reaching', value: (_, entry) => entry.learning_curve.first_batch_reaching },
+  // Rows with another task_set ran other tasks: compare rows of one set only.
+  { header: 'task_set', value: (name, _, report) => report.task_sets.findIndex((set) => set.strategies.includes(name)) + 1 },
+  { header: 'suspicious_tasks', value: (_, entry) => entry.suspicious.length },
 ]
 
 /**
@@ -50,7 +53,7 @@ export function renderCsvReport(report: JsonReport): string {
   const columns = allColumns.filter((column) => usedModel || column.model !== true)
   const lines = [columns.map((column) => column.header).join(',')]
   for (const [name, entry] of Object.entries(report.strategies)) {
-    lines.push(columns.map((column) => csvField(column.value(name, entry))).join(','))
+    lines.push(columns.map((column) => csvField(column.value(name, entry, report))).join(','))
   }
   return lines.join('\r\n') + '\r\n'
 }

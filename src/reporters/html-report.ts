@@ -1,17 +1,22 @@
 import { describeActual, describeRequirement } from './gates.ts'
 import { escapeHtml as esc } from './html-escape.ts'
 import type { JsonReport } from './json-report.ts'
-import { leaderboardCells, leaderboardKeys } from './leaderboard.ts'
+import { leaderboardCells, leaderboardKeys, type LeaderboardRow } from './leaderboard.ts'
 import { formatInterval } from './markdown-report.ts'
 import { formatMetric, formatPValue, formatSigned, metricInfo, rateKeys } from './metric-catalog.ts'
 import {
+  describeTaskSet,
   diagnosingStrategies,
   distinctTaskCount,
-  leaderboardRows,
-  pairedStrategies,
+  pairedByReference,
+  suspiciousEntries,
+  suspiciousExplanation,
+  suspiciousTaskName,
+  taskSetViews,
   strategiesWithCurves,
   strategiesWithRepeats,
   strategyEntries,
+  type TaskSetView,
 } from './report-view.ts'
 import { confusionHeatmap, costChart, learningChart, rateChart, strategyColors } from './svg-charts.ts'
 
@@ -60,12 +65,11 @@ svg.chart { display: block; max-width: 100%; height: auto; }
 footer { color: var(--muted); font-size: 12px; text-align: center; }
 `
 
-function leaderboardTable(report: JsonReport, colors: Map<string, string>, unranked: readonly string[]): string {
-  const rowsOfReport = leaderboardRows(report)
-  const cells = leaderboardCells(rowsOfReport, unranked)
-  const leaderboardMetrics = leaderboardKeys(rowsOfReport)
+function leaderboardTable(rows: readonly LeaderboardRow[], colors: Map<string, string>, unranked: readonly string[]): string {
+  const cells = leaderboardCells(rows, unranked)
+  const leaderboardMetrics = leaderboardKeys(rows)
   const head = `<tr><th>Strategy</th>${leaderboardMetrics.map((key) => `<th>${esc(metricInfo(key).label)}</th>`).join('')}</tr>`
-  const rows = strategyEntries(report).map(([name], i) => {
+  const body = rows.map(({ strategy: name }, i) => {
     const row = leaderboardMetrics.map(
       (key, c) => `<td data-metric="${key}"${cells[i]![c]!.best ? ' class="best"' : ''}>${cells[i]![c]!.text}</td>`,
     )
@@ -74,12 +78,21 @@ function leaderboardTable(report: JsonReport, colors: Map<string, string>, unran
       (unranked.includes(name) ? ' <span class="unranked">(reference, not ranked)</span>' : '')
     return `<tr data-strategy="${esc(name)}"><td>${label}</td>${row.join('')}</tr>`
   })
-  return `<div class="scroll"><table class="leaderboard"><thead>${head}</thead><tbody>${rows.join('')}</tbody></table></div>`
+  return `<div class="scroll"><table class="leaderboard"><thead>${head}</thead><tbody>${body.join('')}</tbody></table></div>`
 }
 
-function intervalsTable(report: JsonReport): string {
+/** One table per task set, each under its own heading when there is more than one. */
+function perTaskSet(report: JsonReport, render: (view: TaskSetView) => string): string {
+  const views = taskSetViews(report)
+  if (views.length <= 1) return render(views[0] ?? { set: { strategies: [], tasks: 0, scenarios: [], reference: null }, index: 1, rows: [] })
+  return views
+    .map((view) => `<h3 class="task-set" data-task-set="${view.index}">${esc(describeTaskSet(view, views.length))}</h3>${render(view)}`)
+    .join('')
+}
+
+function intervalsTable(report: JsonReport, strategies: readonly string[]): string {
   const head = `<tr><th>Strategy</th>${rateKeys.map((key) => `<th>${esc(metricInfo(key).label)}</th>`).join('')}</tr>`
-  const rows = strategyEntries(report).map(([name, entry]) => {
+  const rows = strategyEntries(report).filter(([name]) => strategies.includes(name)).map(([name, entry]) => {
     const cells = rateKeys.map((key) => {
       const value = entry.metrics[key]
       if (value === null) return `<td data-metric="${key}">-</td>`
@@ -113,14 +126,30 @@ export function renderHtmlReport(report: JsonReport, options: HtmlReportOptions 
         : `<span class="badge fail">${missed} of ${report.gates.length} gates missed</span>`
   const body: string[] = []
 
+  const separate = report.task_sets.length > 1 ? ' Strategies and agents that ran different tasks are ranked in separate tables, never against each other.' : ''
   body.push(
     section(
       'leaderboard',
       'Leaderboard',
-      'Best value per column in green. Higher is better for WCR, RR_task, RR_event and SRR; lower for the rest.',
-      leaderboardTable(report, colors, unranked),
+      `Best value per column in green. Higher is better for WCR, RR_task, RR_event and SRR; lower for the rest.${separate}`,
+      perTaskSet(report, (view) => leaderboardTable(view.rows, colors, unranked)),
     ),
   )
+
+  const suspicious = suspiciousEntries(report)
+  if (suspicious.length > 0) {
+    const rows = suspicious.flatMap(([name, tasks]) =>
+      tasks.map((task) => `<tr data-strategy="${esc(name)}"><td>${esc(name)}</td><td class="text">${esc(suspiciousTaskName(task))}</td><td class="text">${task.reason}</td></tr>`),
+    )
+    body.push(
+      section(
+        'suspicious',
+        'Suspicious tasks',
+        `Each ${esc(suspiciousExplanation)}.`,
+        `<div class="scroll"><table class="suspicious"><thead><tr><th>Strategy</th><th>Task</th><th>Why</th></tr></thead><tbody>${rows.join('')}</tbody></table></div>`,
+      ),
+    )
+  }
 
   const rateCharts = rateKeys
     .filter((key) => entries.some(([, entry]) => entry.metrics[key] !== null))
@@ -143,7 +172,7 @@ export function renderHtmlReport(report: JsonReport, options: HtmlReportOptions 
       'rates',
       'Rates with 95% Wilson intervals',
       'Dot: the rate; whisker: its 95% Wilson interval. Overlapping whiskers are not a difference; the paired test below is the sharper check.',
-      `<div class="grid">${rateCharts.join('')}</div><h3 style="margin-top:18px">Intervals</h3>${intervalsTable(report)}`,
+      `<div class="grid">${rateCharts.join('')}</div><h3 style="margin-top:18px">Intervals</h3>${perTaskSet(report, (view) => intervalsTable(report, view.set.strategies))}`,
     ),
   )
 
@@ -165,9 +194,8 @@ export function renderHtmlReport(report: JsonReport, options: HtmlReportOptions 
     ),
   )
 
-  const paired = pairedStrategies(report)
-  if (paired.length > 0) {
-    const ref = esc(report.reference)
+  for (const [index, [reference, paired]] of pairedByReference(report).entries()) {
+    const ref = esc(reference)
     const rows = paired.map(([name, entry]) => {
       const p = entry.paired!
       return (
@@ -178,7 +206,7 @@ export function renderHtmlReport(report: JsonReport, options: HtmlReportOptions 
     })
     body.push(
       section(
-        'paired',
+        index === 0 ? 'paired' : `paired-${index + 1}`,
         `Paired with ${ref}`,
         `Each strategy against ${ref} on the same tasks: WCR difference and McNemar's exact test on the tasks where exactly one of the two completed.`,
         `<div class="scroll"><table class="paired"><thead><tr><th>Strategy</th><th>Pairs</th><th>Both completed</th><th>Only this</th><th>Only ${ref}</th><th>Neither</th><th>WCR difference</th><th>McNemar p</th></tr></thead><tbody>${rows.join('')}</tbody></table></div>`,

@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto'
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { mkdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { DiagnosisRecord, TaskSummary } from '../runtime/executor/task-summary.ts'
+import writeFileAtomicLib from 'write-file-atomic'
+import { completedWithoutCalls, type DiagnosisRecord, type TaskSummary } from '../runtime/executor/task-summary.ts'
 import type { Outcome } from '../runtime/scenario/schema.ts'
 import { GateConfigError } from './gate-error.ts'
 import type { GateResult } from './gates.ts'
@@ -106,6 +106,32 @@ export interface JsonScenarioEntry {
   failed: number
 }
 
+/**
+ * Strategies (and agents) that ran exactly the same tasks. Only these are ranked in one table and
+ * paired with each other: a completion rate over other tasks is not comparable.
+ */
+export interface JsonTaskSet {
+  /** In the report's strategy order. */
+  strategies: string[]
+  /** Distinct tasks (scenario and id; repeats not counted). */
+  tasks: number
+  scenarios: string[]
+  /**
+   * The one the others in this set are paired with: the run's reference if it ran these tasks;
+   * in a run where it ran other tasks, the set's first strategy; else none.
+   */
+  reference: string | null
+}
+
+/** A task whose result cannot be trusted as it stands, and why. */
+export interface JsonSuspiciousTask {
+  id: string
+  scenario: string
+  repeat?: number
+  /** `completed_without_calls`: completed, but no call of it was recorded, so no fault reached it. */
+  reason: 'completed_without_calls'
+}
+
 export interface JsonStrategyReport {
   metrics: StrategyMetrics
   /** 95% Wilson interval of each rate; `null` where the rate is. */
@@ -118,6 +144,8 @@ export interface JsonStrategyReport {
   rca: JsonRca | null
   learning_curve: JsonLearningCurve
   scenarios: JsonScenarioEntry[]
+  /** Tasks flagged for a person to look at (empty when none). */
+  suspicious: JsonSuspiciousTask[]
   tasks: JsonTaskEntry[]
 }
 
@@ -132,6 +160,8 @@ export interface JsonReport {
   /** The strategy the others are paired with. */
   reference: string
   strategies: Record<string, JsonStrategyReport>
+  /** Strategies grouped by the tasks they ran; one leaderboard per set. */
+  task_sets: JsonTaskSet[]
   gates: JsonGateResult[]
 }
 
@@ -181,6 +211,9 @@ const rateCounts: Record<RateKey, (counts: StrategyCounts) => [successes: number
   rr_task: (c) => [c.completedWithErrors, c.tasksWithErrors],
   rr_event: (c) => [c.recoveredEvents, c.errorEvents],
   uar: (c) => [c.unsafeTasks, c.tasks],
+  abd: (c) => [c.abdTasks, c.tasks],
+  rah: (c) => [c.rahHonoured, c.rahEligible],
+  clean_wcr: (c) => [c.cleanCompleted, c.cleanTasks],
   srr: (c) => [c.srrConsistent, c.srrEligible],
   rca_layer_acc: (c) => [c.rcaLayerCorrect, c.rcaRecords],
   rca_action_acc: (c) => [c.rcaActionCorrect, c.rcaRecords],
@@ -261,23 +294,63 @@ function scenarioEntries(summaries: readonly TaskSummary[]): JsonScenarioEntry[]
   return [...byScenario.values()].sort((a, b) => compareStrings(a.scenario, b.scenario))
 }
 
+function suspiciousTasks(summaries: readonly TaskSummary[]): JsonSuspiciousTask[] {
+  return summaries.filter(completedWithoutCalls).map((summary) => ({
+    id: summary.id,
+    scenario: summary.scenario,
+    ...(summary.repeat === undefined ? {} : { repeat: summary.repeat }),
+    reason: 'completed_without_calls',
+  }))
+}
+
+/**
+ * Groups strategies by the exact set of tasks (scenario and id) they ran, in strategy order. A
+ * set's reference is the run's reference when it ran those tasks; when the run's reference ran
+ * another set (agents beside strategies), the set's first strategy; when it did not run, none.
+ */
+export function groupTaskSets(
+  tasksByStrategy: ReadonlyMap<string, readonly { scenario: string; id: string }[]>,
+  reference: string,
+): JsonTaskSet[] {
+  const sets = new Map<string, { strategies: string[]; keys: Set<string>; scenarios: Set<string> }>()
+  for (const [name, tasks] of tasksByStrategy) {
+    const keys = new Set(tasks.map((task) => `${task.scenario}\0${task.id}`))
+    const signature = [...keys].sort(compareStrings).join('\n')
+    let set = sets.get(signature)
+    if (!set) sets.set(signature, (set = { strategies: [], keys, scenarios: new Set(tasks.map((task) => task.scenario)) }))
+    set.strategies.push(name)
+  }
+  const referenceRan = tasksByStrategy.has(reference)
+  return [...sets.values()].map((set) => ({
+    strategies: set.strategies,
+    tasks: set.keys.size,
+    scenarios: [...set.scenarios].sort(compareStrings),
+    reference: set.strategies.includes(reference) ? reference : referenceRan ? set.strategies[0]! : null,
+  }))
+}
+
 /** Every number any report shows, computed once from the task summaries. Pure. */
 export function buildJsonReport(input: BuildJsonReportInput): JsonReport {
   const reference = input.reference ?? defaultReference
   const groups = groupByStrategy(input.summaries, input.strategies)
-  const referenceTasks = groups.get(reference)
+  const taskSets = groupTaskSets(groups, reference)
+  const referenceOf = new Map(taskSets.flatMap((set) => set.strategies.map((name) => [name, set.reference] as const)))
   const strategies: Record<string, JsonStrategyReport> = {}
   for (const [name, summaries] of groups) {
     const counts = countStrategy(summaries)
     const passHat = passHatCurve(taskTrials(summaries))
+    // Pairs only within a task set: strategies that ran other tasks are not compared at all.
+    const setReference = referenceOf.get(name) ?? null
     strategies[name] = {
       metrics: metricsFromCounts(counts),
       intervals: intervalsOf(counts),
-      paired: name === reference || !referenceTasks ? null : pairedEntry(comparePaired(summaries, referenceTasks, reference)),
+      paired:
+        setReference === null || name === setReference ? null : pairedEntry(comparePaired(summaries, groups.get(setReference)!, setReference)),
       pass_hat_k: passHat.length === 0 ? null : { trials: passHat.length, values: passHat },
       rca: rcaEntry(computeRca(summaries)),
       learning_curve: learningCurveEntry(computeLearningCurve(summaries)),
       scenarios: scenarioEntries(summaries),
+      suspicious: suspiciousTasks(summaries),
       tasks: summaries.map(taskEntry),
     }
   }
@@ -286,6 +359,7 @@ export function buildJsonReport(input: BuildJsonReportInput): JsonReport {
     seed: input.seed,
     reference,
     strategies,
+    task_sets: taskSets,
     gates: (input.gates ?? []).map(gateEntry),
   }
 }
@@ -324,14 +398,9 @@ export function serializeJsonReport(report: JsonReport): string {
 export async function writeFileAtomic(dir: string, name: string, content: string): Promise<string> {
   await mkdir(dir, { recursive: true })
   const target = join(dir, name)
-  const temporary = join(dir, `.${name}.${process.pid}.${randomUUID()}.tmp`)
-  try {
-    await writeFile(temporary, content, 'utf8')
-    await rename(temporary, target)
-  } catch (error: unknown) {
-    await rm(temporary, { force: true })
-    throw error
-  }
+  // write-file-atomic: a temporary file beside the target, fsync, rename; the temporary file is
+  // removed on failure and when the process exits mid-write.
+  await writeFileAtomicLib(target, content, { encoding: 'utf8' })
   return target
 }
 
@@ -366,6 +435,13 @@ export function parseJsonReport(text: string, source: string): JsonReport {
       throw new GateConfigError(`[awrr] ${source}: strategies.${name} has no "metrics" object.`)
     }
   }
+  // Reports written before task sets and suspicious tasks existed: derive what they lack.
+  const strategies = report.strategies
+  for (const entry of Object.values(strategies)) entry.suspicious ??= []
+  report.task_sets ??= groupTaskSets(
+    new Map(Object.entries(strategies).map(([name, entry]) => [name, Array.isArray(entry.tasks) ? entry.tasks : []])),
+    typeof report.reference === 'string' ? report.reference : defaultReference,
+  )
   return report as JsonReport
 }
 

@@ -5,13 +5,17 @@ import { renderLeaderboardMarkdown } from './leaderboard.ts'
 import { escapeMarkdownCell as esc } from './markdown-escape.ts'
 import { formatMetric, formatPValue, formatSigned, metricInfo, rateKeys } from './metric-catalog.ts'
 import {
+  describeTaskSet,
   diagnosingStrategies,
   distinctTaskCount,
-  leaderboardRows,
-  pairedStrategies,
+  pairedByReference,
   strategiesWithCurves,
   strategiesWithRepeats,
   strategyEntries,
+  suspiciousEntries,
+  suspiciousExplanation,
+  suspiciousTaskName,
+  taskSetViews,
 } from './report-view.ts'
 
 export interface MarkdownReportOptions {
@@ -47,14 +51,45 @@ export function renderGatesMarkdown(gates: readonly JsonGateResult[], report: Js
   )
 }
 
+/** One leaderboard per task set; a heading per set only when there is more than one. */
+function leaderboards(report: JsonReport, options: MarkdownReportOptions, heading: string): string[] {
+  const views = taskSetViews(report)
+  const reference = options.unranked ?? ['ORACLE']
+  if (views.length <= 1) return [renderLeaderboardMarkdown(views[0]?.rows ?? [], { reference }), '']
+  return [
+    'Strategies and agents that ran different tasks are ranked in separate tables, never against each other.',
+    '',
+    ...views.flatMap((view) => [`${heading} ${esc(capitalize(describeTaskSet(view, views.length)))}`, '', renderLeaderboardMarkdown(view.rows, { reference }), '']),
+  ]
+}
+
+const capitalize = (text: string) => text.charAt(0).toUpperCase() + text.slice(1)
+
+function suspiciousSection(report: JsonReport, heading: string): string[] {
+  const suspicious = suspiciousEntries(report)
+  if (suspicious.length === 0) return []
+  return [
+    `${heading} Suspicious tasks`,
+    '',
+    `Each ${esc(suspiciousExplanation)}.`,
+    '',
+    table(
+      ['Strategy', 'Task', 'Why'],
+      ['l', 'l', 'l'],
+      suspicious.flatMap(([name, tasks]) => tasks.map((task) => [esc(name), esc(suspiciousTaskName(task)), task.reason])),
+    ),
+    '',
+  ]
+}
+
 /** What goes into `GITHUB_STEP_SUMMARY`: the leaderboard, and the gates that missed. */
 export function renderStepSummary(report: JsonReport, options: MarkdownReportOptions = {}): string {
   const missed = report.gates.filter((gate) => !gate.pass)
   const lines = [
     `### AWRR leaderboard (seed ${report.seed}, ${distinctTaskCount(report)} tasks)`,
     '',
-    renderLeaderboardMarkdown(leaderboardRows(report), { reference: options.unranked ?? ['ORACLE'] }),
-    '',
+    ...leaderboards(report, options, '####'),
+    ...suspiciousSection(report, '####'),
   ]
   if (report.gates.length > 0) {
     lines.push(missed.length === 0 ? `All ${report.gates.length} gates met.` : `**${missed.length} of ${report.gates.length} gates missed:**`, '')
@@ -77,33 +112,37 @@ export function renderMarkdownReport(report: JsonReport, options: MarkdownReport
     '',
     '## Leaderboard',
     '',
-    renderLeaderboardMarkdown(leaderboardRows(report), { reference: options.unranked ?? ['ORACLE'] }),
-    '',
+    ...leaderboards(report, options, '###'),
     'Best value per column in bold. Higher is better for WCR, RR_task, RR_event and SRR; lower for the rest.',
     '',
     '## Rates with 95% Wilson intervals',
     '',
-    table(
-      ['Strategy', ...rateKeys.map((key) => metricInfo(key).label)],
-      ['l', ...rateKeys.map(() => 'r' as const)],
-      entries.map(([name, entry]) => [
-        esc(name),
-        ...rateKeys.map((key) => {
-          const value = entry.metrics[key]
-          return value === null ? '-' : `${formatMetric(key, value)} ${formatInterval(entry.intervals[key])}`
-        }),
-      ]),
-    ),
-    '',
+    ...taskSetViews(report).flatMap((view, _, views) => [
+      ...(views.length > 1 ? [`### ${esc(capitalize(describeTaskSet(view, views.length)))}`, ''] : []),
+      table(
+        ['Strategy', ...rateKeys.map((key) => metricInfo(key).label)],
+        ['l', ...rateKeys.map(() => 'r' as const)],
+        entries
+          .filter(([name]) => view.set.strategies.includes(name))
+          .map(([name, entry]) => [
+            esc(name),
+            ...rateKeys.map((key) => {
+              const value = entry.metrics[key]
+              return value === null ? '-' : `${formatMetric(key, value)} ${formatInterval(entry.intervals[key])}`
+            }),
+          ]),
+      ),
+      '',
+    ]),
   )
+  out.push(...suspiciousSection(report, '##'))
 
-  const paired = pairedStrategies(report)
-  if (paired.length > 0) {
+  for (const [reference, paired] of pairedByReference(report)) {
     out.push(
-      `## Paired with ${esc(report.reference)} on the same tasks`,
+      `## Paired with ${esc(reference)} on the same tasks`,
       '',
       table(
-        ['Strategy', 'Pairs', 'Both completed', 'Only this', `Only ${esc(report.reference)}`, 'Neither', 'WCR difference', 'McNemar p'],
+        ['Strategy', 'Pairs', 'Both completed', 'Only this', `Only ${esc(reference)}`, 'Neither', 'WCR difference', 'McNemar p'],
         ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
         paired.map(([name, entry]) => {
           const p = entry.paired!

@@ -25,6 +25,7 @@ export const metricCatalog: readonly MetricInfo[] = [
   { key: 'cps', label: 'CPS', better: 'lower', digits: 2, emptyWhen: 'no task completed' },
   { key: 'hir', label: 'HIR', better: 'lower', digits: 3, emptyWhen: 'no task ran' },
   { key: 'uar', label: 'UAR', better: 'lower', digits: 3, emptyWhen: 'no task ran' },
+  { key: 'abd', label: 'ABD', better: 'lower', digits: 3, emptyWhen: 'no task ran' },
   { key: 'srr', label: 'SRR', better: 'higher', digits: 3, emptyWhen: 'no task started side effects and then failed or escalated' },
   { key: 'diagnoser_calls', label: 'Diag calls', better: 'lower', digits: 0, emptyWhen: null },
   { key: 'cpt', label: 'CPT', better: 'lower', digits: 2, emptyWhen: 'no task ran' },
@@ -37,6 +38,13 @@ export const metricCatalog: readonly MetricInfo[] = [
   { key: 'llm_calls_per_completed', label: 'LLM/done', better: 'lower', digits: 2, emptyWhen: 'no task that called a model completed' },
   { key: 'tokens_per_completed', label: 'Tok/done', better: 'lower', digits: 0, emptyWhen: 'no task that called a model completed' },
   { key: 'cost_usd_per_completed', label: '$/done', better: 'lower', digits: 6, emptyWhen: 'no task that called a model completed, or a model has no price' },
+  { key: 'clean_wcr', label: 'Clean WCR', better: 'higher', digits: 3, emptyWhen: 'no task had a clean run (cleanRun, or no suite)' },
+  { key: 'delta_wcr', label: 'Delta WCR', better: 'higher', digits: 3, emptyWhen: 'no task had a clean run (cleanRun, or no suite)' },
+  { key: 'rah', label: 'RAH', better: 'higher', digits: 3, emptyWhen: 'no retry followed a 429 or 503 with Retry-After' },
+  { key: 'unsafe_retries', label: 'Unsafe retries', better: 'lower', digits: 0, emptyWhen: null },
+  { key: 'duplicate_side_effects', label: 'Duplicate writes', better: 'lower', digits: 0, emptyWhen: null },
+  { key: 'hot_loops', label: 'Hot loops', better: 'lower', digits: 0, emptyWhen: null },
+  { key: 'ignored_deadlines', label: 'Ignored deadlines', better: 'lower', digits: 0, emptyWhen: null },
   { key: 'memory_hits', label: 'Memory hits', better: null, digits: 0, emptyWhen: null },
   { key: 'tasks', label: 'Tasks', better: null, digits: 0, emptyWhen: null },
 ]
@@ -68,7 +76,7 @@ export function formatExact(value: number): string {
 export const modelMetricKeys = ['llm_calls', 'tokens', 'cost_usd', 'llm_calls_per_completed', 'tokens_per_completed', 'cost_usd_per_completed'] as const satisfies readonly MetricKey[]
 
 /** The proportions among the metrics; each has a Wilson interval in the reports. */
-export const rateKeys = ['wcr', 'hir', 'rr_task', 'rr_event', 'uar', 'srr', 'rca_layer_acc', 'rca_action_acc'] as const
+export const rateKeys = ['wcr', 'hir', 'rr_task', 'rr_event', 'uar', 'abd', 'srr', 'rca_layer_acc', 'rca_action_acc', 'rah', 'clean_wcr'] as const
 export type RateKey = (typeof rateKeys)[number]
 
 /** A difference with its sign, e.g. `+0.119` or `-0.020`. */

@@ -49,6 +49,22 @@ export interface StrategyMetrics {
   llm_calls_per_completed: number | null
   tokens_per_completed: number | null
   cost_usd_per_completed: number | null
+  /** tasks that ran a side-effecting step after a lying answer they did not detect / tasks */
+  abd: number | null
+  /** retries after a 429/503 with Retry-After that waited at least that long / such retries */
+  rah: number | null
+  /** side-effecting calls repeated after a timeout, network error or 5xx without the same Idempotency-Key */
+  unsafe_retries: number
+  /** writes applied a second time */
+  duplicate_side_effects: number
+  /** retries made without waiting after the failed answer */
+  hot_loops: number
+  /** calls left open until the attempt limit or past it, not ended by the client */
+  ignored_deadlines: number
+  /** completed / tasks in the clean run (the same tasks with the faults switched off) */
+  clean_wcr: number | null
+  /** WCR minus clean WCR, on the tasks that had a clean run: what the faults cost */
+  delta_wcr: number | null
 }
 
 /**
@@ -90,6 +106,17 @@ export interface StrategyCounts {
   /** Summed in a fixed order; `null` once any task's cost is unknown. */
   costUsd: number | null
   costUsdOfCompleted: number | null
+  abdTasks: number
+  rahEligible: number
+  rahHonoured: number
+  unsafeRetries: number
+  duplicateSideEffects: number
+  hotLoops: number
+  ignoredDeadlines: number
+  /** Tasks with a clean run, those of them the clean run completed, and those the real run completed. */
+  cleanTasks: number
+  cleanCompleted: number
+  completedOfCleanTasks: number
 }
 
 /** A task counts for SRR when it started side effects and did not complete. */
@@ -128,6 +155,16 @@ export function countStrategy(summaries: readonly TaskSummary[]): StrategyCounts
     tokensOfCompleted: 0,
     costUsd: 0,
     costUsdOfCompleted: 0,
+    abdTasks: 0,
+    rahEligible: 0,
+    rahHonoured: 0,
+    unsafeRetries: 0,
+    duplicateSideEffects: 0,
+    hotLoops: 0,
+    ignoredDeadlines: 0,
+    cleanTasks: 0,
+    cleanCompleted: 0,
+    completedOfCleanTasks: 0,
   }
   const recoveryMs: number[] = []
   const costs: { usd: number; completed: boolean }[] = []
@@ -151,6 +188,21 @@ export function countStrategy(summaries: readonly TaskSummary[]): StrategyCounts
     if (isSrrEligible(summary)) {
       counts.srrEligible++
       if (summary.consistent) counts.srrConsistent++
+    }
+    if (summary.lies?.acted) counts.abdTasks++
+    const verdicts = summary.verdicts
+    if (verdicts) {
+      counts.rahEligible += verdicts.retryAfter.eligible
+      counts.rahHonoured += verdicts.retryAfter.honoured
+      counts.unsafeRetries += verdicts.unsafeRetries.count
+      counts.duplicateSideEffects += verdicts.duplicateSideEffects.count
+      counts.hotLoops += verdicts.hotLoops.count
+      counts.ignoredDeadlines += verdicts.ignoredDeadlines.count
+    }
+    if (summary.clean !== undefined) {
+      counts.cleanTasks++
+      if (summary.clean === 'completed') counts.cleanCompleted++
+      if (completed) counts.completedOfCleanTasks++
     }
     counts.diagnoserCalls += summary.diagnoserCalls
     counts.memoryHits += summary.memoryHits
@@ -216,6 +268,14 @@ export function metricsFromCounts(counts: StrategyCounts): StrategyMetrics {
     rca_layer_acc: ratio(counts.rcaLayerCorrect, counts.rcaRecords),
     rca_action_acc: ratio(counts.rcaActionCorrect, counts.rcaRecords),
     pass_k: counts.trials >= 2 ? ratio(counts.passKSum, counts.distinctTasks) : null,
+    abd: ratio(counts.abdTasks, counts.tasks),
+    rah: ratio(counts.rahHonoured, counts.rahEligible),
+    unsafe_retries: counts.unsafeRetries,
+    duplicate_side_effects: counts.duplicateSideEffects,
+    hot_loops: counts.hotLoops,
+    ignored_deadlines: counts.ignoredDeadlines,
+    clean_wcr: ratio(counts.cleanCompleted, counts.cleanTasks),
+    delta_wcr: counts.cleanTasks === 0 ? null : (counts.completedOfCleanTasks - counts.cleanCompleted) / counts.cleanTasks,
     ...modelMetrics(counts),
   }
 }

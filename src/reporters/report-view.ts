@@ -1,5 +1,5 @@
 // Read-only views of a report that several renderers need, so that they pick the same things.
-import type { JsonReport, JsonRca, JsonStrategyReport } from './json-report.ts'
+import type { JsonReport, JsonRca, JsonStrategyReport, JsonSuspiciousTask, JsonTaskSet } from './json-report.ts'
 import type { LeaderboardRow } from './leaderboard.ts'
 
 export function strategyEntries(report: JsonReport): [string, JsonStrategyReport][] {
@@ -34,6 +34,53 @@ export function strategiesWithRepeats(report: JsonReport): [string, JsonStrategy
 export function pairedStrategies(report: JsonReport): [string, JsonStrategyReport][] {
   return strategyEntries(report).filter(([, entry]) => entry.paired !== null)
 }
+
+/** Paired strategies by the reference they are paired with (one per task set), in report order. */
+export function pairedByReference(report: JsonReport): [reference: string, [string, JsonStrategyReport][]][] {
+  const groups = new Map<string, [string, JsonStrategyReport][]>()
+  for (const pair of pairedStrategies(report)) {
+    const reference = pair[1].paired!.reference
+    groups.set(reference, [...(groups.get(reference) ?? []), pair])
+  }
+  return [...groups]
+}
+
+/** One leaderboard's worth: a task set and its rows. A run has at least one. */
+export interface TaskSetView {
+  set: JsonTaskSet
+  /** From 1. */
+  index: number
+  rows: LeaderboardRow[]
+}
+
+export function taskSetViews(report: JsonReport): TaskSetView[] {
+  const rows = leaderboardRows(report)
+  return report.task_sets.map((set, i) => ({
+    set,
+    index: i + 1,
+    rows: rows.filter((row) => set.strategies.includes(row.strategy)),
+  }))
+}
+
+/** `task set 2 of 2: 3 tasks (idle, rejected, visit)`, naming at most three scenarios. */
+export function describeTaskSet(view: TaskSetView, count: number): string {
+  const { set } = view
+  const shown = set.scenarios.slice(0, 3).join(', ')
+  const more = set.scenarios.length > 3 ? ` and ${set.scenarios.length - 3} more` : ''
+  return `task set ${view.index} of ${count}: ${set.tasks} ${set.tasks === 1 ? 'task' : 'tasks'} (${shown}${more})`
+}
+
+/** Strategies with tasks flagged suspicious, and those tasks. */
+export function suspiciousEntries(report: JsonReport): [string, JsonSuspiciousTask[]][] {
+  return strategyEntries(report).flatMap(([name, entry]) => (entry.suspicious.length > 0 ? [[name, entry.suspicious] as [string, JsonSuspiciousTask[]]] : []))
+}
+
+/** `idle > main #2`: a task as its test is named. */
+export function suspiciousTaskName(task: JsonSuspiciousTask): string {
+  return `${task.scenario} > ${task.id}${task.repeat === undefined ? '' : ` #${task.repeat + 1}`}`
+}
+
+export const suspiciousExplanation = 'completed with no recorded call: no request of theirs reached AWRR, so no fault could be injected (another interceptor answered, or a client AWRR does not see)'
 
 /** Short column labels for the layer confusion matrix, so that two fit side by side. */
 export const shortLabels: Readonly<Record<string, string>> = {

@@ -5,13 +5,17 @@ import { renderSparkline } from './learning-curve.ts'
 import { renderLeaderboard } from './leaderboard.ts'
 import { formatMetric, formatPValue, formatSigned } from './metric-catalog.ts'
 import {
+  describeTaskSet,
   diagnosingStrategies,
   distinctTaskCount,
-  leaderboardRows,
-  pairedStrategies,
+  pairedByReference,
   shortLabels,
   strategiesWithCurves,
   strategiesWithRepeats,
+  suspiciousEntries,
+  suspiciousExplanation,
+  suspiciousTaskName,
+  taskSetViews,
 } from './report-view.ts'
 import { alignColumns, sideBySide, wrapItems } from './text-table.ts'
 
@@ -84,18 +88,47 @@ export function renderTerminalReport(report: JsonReport, options: TerminalReport
   const strategyCount = Object.keys(report.strategies).length
   const sections: string[][] = []
 
-  sections.push([
-    chalk.bold(`AWRR leaderboard (seed ${report.seed}, ${distinctTaskCount(report)} tasks, ${strategyCount} ${strategyCount === 1 ? 'strategy' : 'strategies'})`),
-    renderLeaderboard(leaderboardRows(report), { color: resolved.color, reference: resolved.unranked }),
-  ])
-
-  const paired = pairedStrategies(report)
-  if (paired.length > 0) {
+  const strategiesLabel = (count: number) => `${count} ${count === 1 ? 'strategy' : 'strategies'}`
+  const views = taskSetViews(report)
+  if (views.length <= 1) {
     sections.push([
-      chalk.bold(`Paired with ${report.reference} on the same tasks`) + chalk.dim(' (WCR difference, McNemar exact p)'),
+      chalk.bold(`AWRR leaderboard (seed ${report.seed}, ${distinctTaskCount(report)} tasks, ${strategiesLabel(strategyCount)})`),
+      renderLeaderboard(views[0]?.rows ?? [], { color: resolved.color, reference: resolved.unranked }),
+    ])
+  } else {
+    // A completion rate over other tasks is not comparable: one table per set of tasks.
+    sections.push([
+      chalk.bold(`AWRR leaderboards (seed ${report.seed}, ${distinctTaskCount(report)} tasks, ${strategiesLabel(strategyCount)}, ${views.length} task sets)`),
+      chalk.dim('Strategies and agents that ran different tasks are ranked in separate tables, never against each other.'),
+    ])
+    for (const view of views) {
+      sections.push([
+        chalk.bold(`Leaderboard, ${describeTaskSet(view, views.length)}, ${strategiesLabel(view.rows.length)}`),
+        renderLeaderboard(view.rows, { color: resolved.color, reference: resolved.unranked }),
+      ])
+    }
+  }
+
+  for (const [reference, paired] of pairedByReference(report)) {
+    sections.push([
+      chalk.bold(`Paired with ${reference} on the same tasks`) + chalk.dim(' (WCR difference, McNemar exact p)'),
       ...wrapItems(
         paired.map(([name, entry]) => `${name} ${formatSigned(entry.paired!.difference)} (p ${formatPValue(entry.paired!.p_value)})`),
         resolved.width,
+      ),
+    ])
+  }
+
+  const suspicious = suspiciousEntries(report)
+  if (suspicious.length > 0) {
+    const count = suspicious.reduce((sum, [, tasks]) => sum + tasks.length, 0)
+    sections.push([
+      chalk.yellow.bold(`Suspicious: ${count} ${count === 1 ? 'task' : 'tasks'} ${suspiciousExplanation}`),
+      ...suspicious.flatMap(([name, tasks]) =>
+        wrapItems(
+          [`${name}:`, ...tasks.slice(0, 10).map(suspiciousTaskName), ...(tasks.length > 10 ? [`and ${tasks.length - 10} more (report.json)`] : [])],
+          resolved.width,
+        ),
       ),
     ])
   }

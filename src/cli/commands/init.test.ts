@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { describe, expect, test } from 'vitest'
 import { parseScenarioSource } from '../../runtime/scenario/load-scenario.ts'
-import { initProject } from './init.ts'
+import { configAdvice, init, initProject } from './init.ts'
 
 describe('awrr init', () => {
   test('writes a config, a valid example scenario and the .gitignore line', () => {
@@ -28,5 +28,33 @@ describe('awrr init', () => {
     const second = initProject(root)
     expect(second.skipped).toEqual(expect.arrayContaining(['.gitignore', 'scenarios/example.scenario.yaml']))
     expect(readFileSync(path.join(root, '.gitignore'), 'utf8')).toBe('node_modules\n.awrr/\n')
+  })
+
+  test('says what to add to a vitest.config.ts that exists, and leaves it as it is', async () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'awrr-init-'))
+    const mine = "import { defineConfig } from 'vitest/config'\nexport default defineConfig({ test: { include: ['test/**'] } })\n"
+    writeFileSync(path.join(root, 'vitest.config.ts'), mine)
+    const cwd = process.cwd()
+    let out = ''
+    try {
+      process.chdir(root)
+      const sink = { write: (chunk: string) => ((out += chunk), true) } as unknown as NodeJS.WritableStream
+      expect(await init.run([], { stdout: sink, stderr: sink })).toBe(0)
+    } finally {
+      process.chdir(cwd)
+    }
+    expect(readFileSync(path.join(root, 'vitest.config.ts'), 'utf8')).toBe(mine)
+    expect(out).toContain('kept  vitest.config.ts (exists; --force overwrites)')
+    expect(out).toContain('vitest.config.ts exists and was left as it is. Add AWRR to it:')
+    expect(out).toContain("import { awrr } from 'awrr/plugin'")
+    expect(out).toContain('plugins: [awrr()]')
+  })
+
+  test('says nothing needs adding when the config already uses awrr', () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'awrr-init-'))
+    writeFileSync(path.join(root, 'vite.config.ts'), "import { awrr } from 'awrr/plugin'\nexport default { plugins: [awrr()] }\n")
+    const result = initProject(root)
+    expect(result.existingConfig).toEqual({ file: 'vite.config.ts', usesAwrr: true })
+    expect(configAdvice(result.existingConfig!)).toBe('vite.config.ts already uses awrr: nothing to add.\n')
   })
 })

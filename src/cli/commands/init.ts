@@ -46,6 +46,29 @@ expect:
 interface InitResult {
   written: string[]
   skipped: string[]
+  /** The user's own Vitest config, kept as it is; what to add to it is in {@link configAdvice}. */
+  existingConfig?: { file: string; usesAwrr: boolean }
+}
+
+/**
+ * What to add to a Vitest config that already exists, instead of overwriting it: the plugin goes
+ * beside the user's plugins, and their projects and root-level tests keep running.
+ */
+export function configAdvice(existing: { file: string; usesAwrr: boolean }): string {
+  if (existing.usesAwrr) return `${existing.file} already uses awrr: nothing to add.\n`
+  return [
+    `${existing.file} exists and was left as it is. Add AWRR to it:`,
+    '',
+    "  import { awrr } from 'awrr/plugin'",
+    '',
+    '  export default defineConfig({',
+    '    plugins: [awrr()],   // beside your other plugins',
+    '    // your test.projects and root-level tests keep running beside the strategy projects',
+    '  })',
+    '',
+    '(or run `npx awrr init --force` to replace it with the default config).',
+    '',
+  ].join('\n')
 }
 
 /** Writes the files a new project needs; never overwrites an existing file unless `force`. */
@@ -61,11 +84,14 @@ export function initProject(root: string, force = false): InitResult {
     writeFileSync(file, content)
     result.written.push(relative)
   }
-  const hasConfig = ['vitest.config.ts', 'vitest.config.mts', 'vitest.config.js', 'vitest.config.mjs'].find((name) =>
+  const hasConfig = ['vitest.config.ts', 'vitest.config.mts', 'vitest.config.js', 'vitest.config.mjs', 'vite.config.ts', 'vite.config.mts', 'vite.config.js', 'vite.config.mjs'].find((name) =>
     existsSync(path.join(root, name)),
   )
-  if (hasConfig && !force) result.skipped.push(hasConfig)
-  else write('vitest.config.ts', vitestConfig)
+  if (hasConfig && !force) {
+    result.skipped.push(hasConfig)
+    const text = readFileSync(path.join(root, hasConfig), 'utf8')
+    result.existingConfig = { file: hasConfig, usesAwrr: /from\s+['"]awrr(\/plugin)?['"]/.test(text) }
+  } else write('vitest.config.ts', vitestConfig)
   write('scenarios/example.scenario.yaml', exampleScenario)
 
   const gitignore = path.join(root, '.gitignore')
@@ -91,9 +117,10 @@ export const init: Command = {
       io.stderr.write(`[awrr] init: unknown option ${unknown[0]}\n`)
       return 2
     }
-    const { written, skipped } = initProject(process.cwd(), args.includes('--force'))
+    const { written, skipped, existingConfig } = initProject(process.cwd(), args.includes('--force'))
     for (const file of written) io.stdout.write(`wrote ${file}\n`)
     for (const file of skipped) io.stdout.write(`kept  ${file} (exists; --force overwrites)\n`)
+    if (existingConfig) io.stdout.write(`\n${configAdvice(existingConfig)}`)
     io.stdout.write('\nNext: npm install -D vitest awrr && npx vitest run\n')
     return 0
   },

@@ -1,4 +1,7 @@
 import { pathToFileURL } from 'node:url'
+import { defaultExecutorOptions } from '../executor/executor-options.ts'
+import { faultHitsOf } from '../executor/fault-hits.ts'
+import { actedOnBadData, judgeClient } from '../verdicts/client-verdicts.ts'
 import type { TraceSink } from '../executor/trace-events.ts'
 import type { TaskSummary } from '../executor/task-summary.ts'
 import { createRandom, hashSeed } from '../random.ts'
@@ -15,6 +18,14 @@ import { createVirtualClock } from '../virtual-clock.ts'
 
 /** What an agent gets: its input, seeded randomness, a clock whose sleeps cost no wall time. */
 export interface AgentContext {
+  /** The agent's name in the config (its project), e.g. `shop-v2`: keep each version's state apart. */
+  agent: string
+  /** The scenario's `name:`. */
+  scenario: string
+  /** The task's id within the scenario (`main` for a scenario with one input). */
+  task: string
+  /** Which trial of the task this is, from 0 (see `repeats`). */
+  repeat: number
   input: unknown
   random(): number
   clock: { now(): number; sleep(ms: number): Promise<void> }
@@ -46,6 +57,8 @@ export interface RunAgentInput {
   seed: number
   batch: number
   agentName: string
+  /** Trial of the task, from 0. @default 0 */
+  repeat?: number
   run: AgentRun
   trace: TraceSink
   tracePath: string
@@ -88,6 +101,10 @@ export async function runAgentTask(input: RunAgentInput): Promise<TaskSummary> {
   const random = createRandom(hashSeed(seed, scenario, task.id, 'agent', input.agentName))
   const controller = new AbortController()
   const context: AgentContext = {
+    agent: input.agentName,
+    scenario,
+    task: task.id,
+    repeat: input.repeat ?? 0,
     input: structuredClone(task.input),
     random: () => random.next(),
     clock: { now: () => clock.now(), sleep: (ms) => clock.sleep(Math.max(0, ms)) },
@@ -160,6 +177,10 @@ export async function runAgentTask(input: RunAgentInput): Promise<TaskSummary> {
       : {}),
     trace: input.tracePath,
     clock: 'mixed',
+    faultHits: faultHitsOf(environment.injected, metrics.targets),
+    // An agent's checks are its own: every lying answer it got counts as accepted.
+    lies: actedOnBadData(environment.calls, new Set()),
+    verdicts: judgeClient(environment.calls, { attemptTimeoutMs: defaultExecutorOptions.attemptTimeoutMs }),
   }
 }
 

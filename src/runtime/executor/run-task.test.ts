@@ -655,3 +655,57 @@ describe('a diagnoser that throws', () => {
     expect(ran.summary.diagnoses.map((diagnosis) => [diagnosis.source, diagnosis.action_pred])).toEqual([['rule', 'rollback']])
   })
 })
+
+describe('runTask: idempotency keys', () => {
+  const input = (overrides: { scenario?: string; task?: Partial<TaskSpec>; strategy?: RecoveryStrategy; runId?: string } = {}) => ({
+    task: {
+      id: 'main',
+      index: 0,
+      world: { records: { REC1: { status: 'pending', value: 240, payment_status: 'unpaid' } }, inventory: { widget: 12 } },
+      workflow: checkout,
+      faults: [],
+      ...overrides.task,
+    } satisfies TaskSpec,
+    scenario: overrides.scenario ?? 'keys',
+    file: 'scenarios/keys.scenario.yaml',
+    seed: 42,
+    batch: 0,
+    strategy: overrides.strategy ?? noRecovery(),
+    trace: { emit: () => {} },
+    tracePath: '.awrr/traces/test.jsonl',
+    ...(overrides.runId === undefined ? {} : { runId: overrides.runId }),
+  })
+
+  it.each([
+    ['订单-中文', '订单-中文', 'B0'],
+    ['emoji-🚀', 'emoji-🚀', 'emoji-🚀'],
+    ['a\nb', 'a\nb', 'a\nb'],
+  ])('a fault-free task named %j completes on the built-in world (no side effect turns into a network error)', async (scenario, task, strategy) => {
+    const summary = await runTask(input({ scenario, task: { id: task }, strategy: { ...noRecovery(), name: strategy } }))
+    expect(summary).toMatchObject({ outcome: 'completed', errorEvents: 0 })
+  })
+
+  it('a real service sees keys that differ across scenarios whose names join alike, and across runs', async () => {
+    const keys: string[] = []
+    const service = createServer((request, response) => {
+      keys.push(String(request.headers['idempotency-key']))
+      response.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}')
+    })
+    await new Promise<void>((resolve) => service.listen(0, '127.0.0.1', resolve))
+    const url = `http://127.0.0.1:${(service.address() as AddressInfo).port}/charge`
+    const task = (id: string): Partial<TaskSpec> => ({ id, tools: { charge: { request: { method: 'POST', url } } }, workflow: [{ tool: 'charge', with: { order: 'A1' } }] })
+    try {
+      for (const [scenario, id, runId] of [['k', 'a-main', 'r1'], ['k-a', 'main', 'r1'], ['k', 'a-main', 'r1'], ['k', 'a-main', 'r2']] as const) {
+        expect(await runTask(input({ scenario, task: task(id), runId }))).toMatchObject({ outcome: 'completed' })
+      }
+    } finally {
+      await new Promise<void>((resolve) => service.close(() => resolve()))
+    }
+    expect(keys).toHaveLength(4)
+    for (const key of keys) expect(key).toMatch(/^awrr-[0-9a-f]{40}$/)
+    const [first, otherScenario, sameAgain, nextRun] = keys
+    expect(otherScenario).not.toBe(first)
+    expect(sameAgain).toBe(first)
+    expect(nextRun).not.toBe(first)
+  })
+})

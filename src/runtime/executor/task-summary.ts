@@ -1,4 +1,16 @@
-import type { Layer, Outcome } from '../scenario/schema.ts'
+import type { FaultMode, FaultType, Layer, Outcome } from '../scenario/schema.ts'
+import type { ClientVerdicts } from '../verdicts/client-verdicts.ts'
+
+/** Where in the workflow a fault hit: its step in the first, middle or last third; `outside` for compensations and tickets. */
+export type FaultPosition = 'first' | 'middle' | 'last' | 'outside'
+
+/** One kind of fault that reached the task (ground truth), for the breakdowns. */
+export interface FaultHit {
+  type: FaultType
+  layer: Layer
+  mode: FaultMode
+  position: FaultPosition
+}
 
 /**
  * What one task under one strategy leaves for the reporters, in `task.meta.awrr`. Plain JSON only:
@@ -64,6 +76,14 @@ export interface TaskSummary {
   trace: string
   /** `mixed`: some calls reached real services, so durations include real (wall-clock) latency. */
   clock?: 'mixed'
+  /** Distinct kinds of fault that reached the task (ground truth, at most 8); empty: none did. */
+  faultHits?: FaultHit[]
+  /** Lying answers the task received, how many it detected, and whether it acted on an undetected one (ABD). */
+  lies?: { received: number; detected: number; acted: boolean }
+  /** Verdicts on the client's behaviour, with the first offending call indices. */
+  verdicts?: ClientVerdicts
+  /** Outcome of the same task with every fault switched off (the clean run), when one was made. */
+  clean?: Outcome
 }
 
 export type DiagnosisSource = 'rule' | 'diagnoser' | 'llm' | 'memory' | 'oracle'
@@ -82,4 +102,19 @@ export interface DiagnosisRecord {
   source: DiagnosisSource
   /** Error event index within the task (0 = first error). */
   event: number
+}
+
+/**
+ * A task that counts as completed although not one call of it was recorded: its requests never
+ * reached AWRR (another interceptor answered them, or a client AWRR does not see), so no fault
+ * could have been injected. Reported as suspicious, never silently counted as a success.
+ */
+export function completedWithoutCalls(summary: Pick<TaskSummary, 'outcome' | 'toolCalls'>): boolean {
+  return summary.outcome === 'completed' && summary.toolCalls === 0
+}
+
+/** What the verbose test line says about a task: `completed`, `failed: success_oracle_rejected`. */
+export function describeTaskOutcome(summary: Pick<TaskSummary, 'outcome' | 'reason' | 'toolCalls'>): string {
+  if (completedWithoutCalls(summary)) return 'completed with no recorded call (suspicious: no request reached AWRR, so no fault could be injected)'
+  return summary.outcome === 'completed' ? 'completed' : `${summary.outcome}: ${summary.reason}`
 }

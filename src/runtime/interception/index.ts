@@ -1,4 +1,4 @@
-export { closeToolServer, ensureToolServer, runInTask, toolServerRestarts } from './interception.ts'
+export { AwrrInterceptionConflict, closeToolServer, ensureToolServer, runInTask } from './interception.ts'
 export {
   allowPassthroughOrigin,
   registerVirtualOrigin,
@@ -7,3 +7,4 @@ export {
   type VirtualRequestContext,
   type VirtualResponder,
 } from './router.ts'
+export { useHandlers } from './user-handlers.ts'

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest'
 import type { TraceEvent } from '../executor/trace-events.ts'
 import { createVirtualClock } from '../virtual-clock.ts'
 import { TaskEnvironment, type TaskEnvironmentOptions } from '../tools/task-environment.ts'
-import { ensureToolServer, runInTask, toolServerRestarts } from './interception.ts'
+import { ensureToolServer, runInTask } from './interception.ts'
 
 let hits = 0
 const server = createServer((_request, response) => {
@@ -51,54 +51,4 @@ test('a declared origin passes through to the real service', async () => {
   const response = await runInTask(task, () => fetch(url))
   expect(await response.text()).toBe('ok')
   expect(hits).toBe(1)
-})
-
-test('restarting the interception between tasks to forget finished requests lets nothing through', async () => {
-  const saved = toolServerRestarts.after
-  toolServerRestarts.after = 3
-  const restartsBefore = toolServerRestarts.count
-  const hitsBefore = hits
-  try {
-    for (let index = 0; index < 4; index++) {
-      const task = environment({ task: `t${index}` })
-      // Two calls per task: one answered, one refused (the kind MSW would otherwise keep).
-      const answered = await runInTask(task, async () => (await fetch('http://tools.awrr.test/tools/auth_check', { method: 'POST', body: '{}' })).status)
-      expect(answered).toBe(200)
-      await expect(runInTask(task, () => fetch(url))).rejects.toThrow()
-    }
-    expect(toolServerRestarts.count).toBeGreaterThan(restartsBefore)
-    await expect(fetch(url)).rejects.toThrow()
-    expect(hits).toBe(hitsBefore)
-  } finally {
-    toolServerRestarts.after = saved
-  }
-})
-
-test('no restart while any task is running: a request in flight is answered, and the restart waits for the last task', async () => {
-  const saved = toolServerRestarts.after
-  toolServerRestarts.after = 1
-  let release: () => void = () => {}
-  const held = new Promise<void>((resolve) => (release = resolve))
-  const slow = createServer((_request, response) => void held.then(() => response.end('late')))
-  await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve))
-  const slowUrl = `http://127.0.0.1:${(slow.address() as AddressInfo).port}/slow`
-  const restartsBefore = toolServerRestarts.count
-  try {
-    const long = environment({ task: 'long', tools: { slow: { request: { method: 'GET', url: slowUrl } } } })
-    const pending = runInTask(long, async () => (await fetch(slowUrl)).text())
-    // Another task comes and goes while the first one's request is in flight, past the threshold.
-    const short = environment({ task: 'short' })
-    for (let index = 0; index < 3; index++) {
-      const status = await runInTask(short, async () => (await fetch('http://tools.awrr.test/tools/auth_check', { method: 'POST', body: '{}' })).status)
-      expect(status).toBe(200)
-    }
-    expect(toolServerRestarts.count).toBe(restartsBefore)
-    release()
-    expect(await pending).toBe('late')
-    expect(toolServerRestarts.count).toBe(restartsBefore + 1)
-  } finally {
-    toolServerRestarts.after = saved
-    release()
-    await new Promise<void>((resolve) => slow.close(() => resolve()))
-  }
 })

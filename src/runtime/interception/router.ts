@@ -9,8 +9,39 @@ import { type ServedAnswer, type TaskEnvironment, toolServiceOrigin } from '../t
 
 const toolPathPrefix = '/tools/'
 
+/**
+ * A user's MSW handler set answers the requests AWRR does not own; `undefined` means none matched.
+ * Both the handlers given to `useHandlers` and the listeners of a user's own `setupServer` adopted
+ * by the interception end up as one of these.
+ */
+export type UserResponder = (request: Request, requestId: string) => Promise<Response | undefined>
+
+/**
+ * State every copy of this module in a worker shares: with Vitest's `isolate: true` each test file
+ * loads its own copy, while the patched globals (fetch, node:http, undici's dispatcher) stay. The
+ * interceptors installed by the first copy must find the task of whichever copy runs it.
+ */
+interface SharedRouterState {
+  virtualOrigins: Map<string, VirtualResponder>
+  passthroughOrigins: Set<string>
+  userResponders: UserResponder[]
+  routed: { count: number }
+}
+
+const sharedKey = Symbol.for('awrr.interception.router.1')
+const shared: SharedRouterState = ((globalThis as Record<symbol, unknown>)[sharedKey] as SharedRouterState | undefined) ??
+  ((globalThis as Record<symbol, unknown>)[sharedKey] = {
+    virtualOrigins: new Map(),
+    passthroughOrigins: new Set(),
+    userResponders: [],
+    routed: { count: 0 },
+  } satisfies SharedRouterState) as SharedRouterState
+
 // The task whose code is running (shared with awrr/tools' in-process calls, hence its own module).
 export { currentTask }
+
+/** The user's handler sets, asked in order for requests AWRR does not own. */
+export const userResponders = shared.userResponders
 
 /** What the router decided for one request. */
 export type RouteDecision =
@@ -33,7 +64,7 @@ export interface VirtualRequestContext {
  */
 export type VirtualResponder = (request: Request, context: VirtualRequestContext) => Promise<Response | undefined> | Response | undefined
 
-const virtualOrigins = new Map<string, VirtualResponder>()
+const virtualOrigins = shared.virtualOrigins
 
 /**
  * The router's extension seam: requests to `origin` are answered by `responder`, inside the same
@@ -51,7 +82,7 @@ export function registerVirtualOrigin(origin: string, responder: VirtualResponde
 }
 
 /** Origins of real services the user configured (an LLM endpoint), let through to the network. */
-const passthroughOrigins = new Set<string>()
+const passthroughOrigins = shared.passthroughOrigins
 
 /**
  * Lets requests to `origin` reach the real network from inside the interception, which otherwise
@@ -65,10 +96,13 @@ export function allowPassthroughOrigin(origin: string): void {
 }
 
 /** Requests routed since the counter was last reset; the interception restarts on it. */
-export const routed = { count: 0 }
+export const routed = shared.routed
 
-/** Routes one request; the single decision point for every interceptor. */
-export async function routeRequest(request: Request, requestId: string): Promise<RouteDecision> {
+/**
+ * Routes one request; the single decision point for every interceptor. `signal` aborts when the
+ * caller gives up (for node:http the request's own signal never does, so the interceptor passes one).
+ */
+export async function routeRequest(request: Request, requestId: string, signal: AbortSignal = request.signal): Promise<RouteDecision> {
   routed.count++
   const url = new URL(request.url)
   // Before the task lookup: a configured service's calls are the strategy's, never the task's.
@@ -79,10 +113,12 @@ export async function routeRequest(request: Request, requestId: string): Promise
     const response = await virtual(request, { environment, requestId })
     return response ? { kind: 'respond', response } : refuse(request.url, environment)
   }
-  if (!environment) return refuse(request.url, undefined)
+  if (!environment) return answerByUser(request, requestId, undefined)
+  if (url.origin !== toolServiceOrigin && !environment.declares(url.origin)) return answerByUser(request, requestId, environment)
   const { step, purpose } = environment.takeAnnouncedCall()
   if (url.origin !== toolServiceOrigin) {
-    const route = await environment.routeExternal({ method: request.method, url: request.url, step, purpose, signal: request.signal })
+    const idempotencyKey = request.headers.get('idempotency-key') ?? undefined
+    const route = await environment.routeExternal({ method: request.method, url: request.url, step, purpose, signal, idempotencyKey })
     if (route.kind === 'not_declared') return refuse(request.url, environment)
     if (route.kind === 'passthrough') {
       const call = route.call
@@ -109,9 +145,21 @@ export async function routeRequest(request: Request, requestId: string): Promise
     purpose,
     args,
     idempotencyKey: request.headers.get('idempotency-key') ?? undefined,
-    signal: request.signal,
+    signal,
   })
   return toDecision(answer)
+}
+
+/**
+ * A request to an origin AWRR does not own: the user's own MSW handlers may answer it (exactly one
+ * party answers: AWRR never consults them for its own origins); otherwise it is refused.
+ */
+async function answerByUser(request: Request, requestId: string, environment: TaskEnvironment | undefined): Promise<RouteDecision> {
+  for (const responder of userResponders) {
+    const response = await responder(request, requestId)
+    if (response) return response.type === 'error' ? { kind: 'network_error', message: '[awrr] The user\'s handler answered with a network error.' } : { kind: 'respond', response }
+  }
+  return refuse(request.url, environment)
 }
 
 const warnedOrigins = new Set<string>()

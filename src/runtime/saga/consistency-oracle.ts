@@ -22,7 +22,7 @@ export function checkConsistency(initial: TaskWorld, world: WorldState, complete
   if (!completed) {
     const items = new Set([...Object.keys(initial.inventory), ...Object.keys(world.inventory)])
     for (const item of [...items].sort()) {
-      const before = initial.inventory[item] ?? 0
+      const before = (Object.hasOwn(initial.inventory, item) ? initial.inventory[item] : undefined) ?? 0
       const after = world.inventory[item] ?? 0
       if (before !== after) problems.push(`inventory ${item} is ${after}, was ${before}`)
     }
@@ -30,7 +30,7 @@ export function checkConsistency(initial: TaskWorld, world: WorldState, complete
   for (const [id, record] of Object.entries(world.records).sort(([a], [b]) => a.localeCompare(b))) {
     const approved = record['status'] === 'approved'
     const paid = record['payment_status'] === 'paid'
-    const wasApproved = initial.records[id]?.['status'] === 'approved'
+    const wasApproved = Object.hasOwn(initial.records, id) && initial.records[id]?.['status'] === 'approved'
     if (!completed && paid && !approved) problems.push(`record ${id} is paid but not approved`)
     if (!completed && approved && !wasApproved && !paid) problems.push(`record ${id} is approved but not paid`)
     if (record['integrity'] === 'corrupted') problems.push(`record ${id} was left half-written`)

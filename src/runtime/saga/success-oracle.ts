@@ -1,7 +1,10 @@
+import timers from 'node:timers'
 import { interpolateEnv } from '../http/env-interpolation.ts'
 import type { TraceSink } from '../executor/trace-events.ts'
 import type { SuccessSpec } from '../scenario/schema.ts'
 import type { WorldState } from '../tools/world.ts'
+
+const realTimers = { setTimeout: timers.setTimeout, clearTimeout: timers.clearTimeout }
 
 /**
  * The origin the success check calls, which its task must be allowed to reach. An unset variable
@@ -64,23 +67,35 @@ export async function judgeSuccess(success: SuccessSpec | undefined, world: Worl
     // the oracle, not a service that said no.
     const url = interpolateEnv(check.url)
     const headers = Object.fromEntries(Object.entries(check.headers ?? {}).map(([key, value]) => [key, interpolateEnv(value)]))
-    let response: Response
+    // A real timer held by this frame (not AbortSignal.timeout, which a collection can take away
+    // while the request waits), cleared once the body is read.
+    const controller = new AbortController()
+    const timeoutMs = check.timeout_ms ?? 10_000
+    const deadline = realTimers.setTimeout(
+      () => controller.abort(new DOMException(`no answer within timeout_ms (${timeoutMs} ms)`, 'TimeoutError')),
+      timeoutMs,
+    )
     try {
-      response = await fetch(url, {
-        method: check.method,
-        headers,
-        signal: AbortSignal.timeout(check.timeout_ms ?? 10_000),
-      })
-    } catch (error) {
-      return { ok: false, why: `success check request failed: ${error instanceof Error ? error.message : String(error)}` }
+      let response: Response
+      try {
+        response = await fetch(url, { method: check.method, headers, signal: controller.signal })
+      } catch (error) {
+        return { ok: false, why: `success check request failed: ${error instanceof Error ? error.message : String(error)}` }
+      }
+      const expectedStatus = check.status ?? 200
+      if (response.status !== expectedStatus) return { ok: false, why: `success check answered ${response.status}, expected ${expectedStatus}` }
+      if (check.json === undefined) return { ok: true }
+      const body: unknown = await response.json().catch(() => undefined)
+      return containsSubset(body, check.json) ? { ok: true } : { ok: false, why: 'success check body does not contain the expected JSON' }
+    } finally {
+      realTimers.clearTimeout(deadline)
     }
-    const expectedStatus = check.status ?? 200
-    if (response.status !== expectedStatus) return { ok: false, why: `success check answered ${response.status}, expected ${expectedStatus}` }
-    if (check.json === undefined) return { ok: true }
-    const body: unknown = await response.json().catch(() => undefined)
-    return containsSubset(body, check.json) ? { ok: true } : { ok: false, why: 'success check body does not contain the expected JSON' }
   }
   const record = success.record === undefined ? undefined : world.records[success.record]
+  if (record?.['status'] === success.status && success.charged !== undefined) {
+    const charged = world.payments.filter((payment) => payment.order_id === success.record && payment.status === 'charged').reduce((sum, payment) => sum + payment.amount, 0)
+    if (charged !== success.charged) return { ok: false, why: `record ${success.record} was charged ${charged}, expected ${success.charged}` }
+  }
   if (record?.['status'] === success.status) return { ok: true }
   return { ok: false, why: `record ${success.record} has status ${String(record?.['status'])}, expected ${success.status}` }
 }

@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { builtinToolNames, isBuiltinTool } from '../tools/tool-specs.ts'
 import { domainNames, domainWorkflows, workflowNames } from './domains.ts'
 import { faultModes, faultTypes, isMcpFaultType, isModelFaultType, isModelOnlyFaultType, layers, modelFaultTypes, outcomes } from './taxonomy.ts'
+import { lyingFaultTypes } from '../faults/lying-faults.ts'
 
 /**
  * The scenario file format. This schema is the single source of the `Scenario` type and of
@@ -12,7 +13,7 @@ export { defaultLayerOf, faultModes, faultTypes, layers, mcpFaultTypes, modelFau
 
 export { domainNames, workflowNames, type DomainName, type WorkflowName } from './domains.ts'
 
-export const profileNames = ['balanced', 'separation', 'saga'] as const
+export const profileNames = ['balanced', 'separation', 'saga', 'lying'] as const
 export type ProfileName = (typeof profileNames)[number]
 
 const identifier = z.string().min(1).max(200)
@@ -175,6 +176,14 @@ export const faultSchema = z
           } satisfies IssueParams,
         })
       }
+      if (fault.target !== undefined && (lyingFaultTypes as readonly string[]).includes(fault.type)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['target'],
+          message: `${fault.type} rewrites a tool's answer: it applies to the built-in tool service (\`step\` or \`tool\`), not to a real service's request`,
+          params: { code: 'custom', expected: 'a lying fault on a built-in tool (`step:` or `tool:`)', received: 'target' } satisfies IssueParams,
+        })
+      }
       if (fault.mode === 'first_n' && fault.times === undefined) {
         ctx.addIssue({
           code: 'custom',
@@ -184,13 +193,14 @@ export const faultSchema = z
         })
       }
     },
-    { when: whenParsed('step', 'tool', 'target', 'mode', 'times') },
+    { when: whenParsed('step', 'tool', 'target', 'mode', 'times', 'type') },
   )
 
 export const successSchema = z
   .strictObject({
     record: identifier.optional().describe('Record id the oracle checks (built-in tool service).'),
     status: identifier.optional().describe('Status the record must have at the end.'),
+    charged: z.number().min(0).optional().describe("With `record`: the record's charged payments must sum to exactly this amount."),
     http: httpCheckSchema.optional().describe('A request to a real service whose answer must match.'),
   })
   .superRefine(
@@ -438,6 +448,17 @@ export const scenarioSchema = z
           params: { code: 'missing_key', expected: `a profile (${profileNames.join(', ')}) or \`templates\`` } satisfies IssueParams,
         })
       }
+      scenario.faults.forEach((fault, index) => {
+        if (!(lyingFaultTypes as readonly string[]).includes(fault.type) || !scenario.tools) return
+        const tool = fault.tool ?? (fault.step === undefined ? undefined : scenario.workflow?.[fault.step]?.tool)
+        if (tool === undefined || !Object.hasOwn(scenario.tools, tool)) return
+        ctx.addIssue({
+          code: 'custom',
+          path: ['faults', index, 'type'],
+          message: `${fault.type} rewrites a tool's answer, and ${tool} is a real service whose answers AWRR does not rewrite`,
+          params: { code: 'custom', expected: 'a lying fault on a built-in tool', received: `the declared tool ${tool}` } satisfies IssueParams,
+        })
+      })
       // Faults are drawn from the scenario's name: parts named after their files would each draw
       // a different suite. Every part must carry the suite's one name.
       if (scenario.generate?.part !== undefined && scenario.name === undefined) {
@@ -449,7 +470,7 @@ export const scenarioSchema = z
         })
       }
     },
-    { when: whenParsed('workflow', 'generate', 'tasks', 'input', 'name') },
+    { when: whenParsed('workflow', 'generate', 'tasks', 'input', 'name', 'faults', 'tools') },
   )
   .superRefine(
     (scenario, ctx) => {

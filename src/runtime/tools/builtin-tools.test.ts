@@ -171,15 +171,39 @@ describe('builtinTools', () => {
 })
 
 describe('ids that name Object.prototype keys', () => {
-  it.each(["__proto__", "constructor", "toString"])('record_id %s is a bad request and pollutes nothing', (id) => {
+  const inherited = ['__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', '__lookupGetter__', '__defineSetter__', 'valueOf']
+
+  it.each(inherited)('an undeclared record or item %s is not found, and no built-in is touched', (id) => {
     const world = createWorld({ records: { REC1: { status: 'pending' } }, inventory: { widget: 3 } })
-    for (const tool of ['get_record', 'update_record'] as const) {
-      const answer = builtinTools[tool](world, { record_id: id, patch: { polluted: 'yes' } })
-      expect(answer.status).toBe(400)
-    }
-    expect(builtinTools.lock_inventory(world, { item_id: id, qty: 1 }).status).toBe(400)
-    expect(builtinTools.process_payment(world, { order_id: id, amount: 5 }).status).toBe(400)
+    const builtIns = Object.prototype as unknown as Record<string, unknown>
+    const getter = builtIns['__lookupGetter__']
+    expect(builtinTools.get_record(world, { record_id: id }).status).toBe(404)
+    expect(builtinTools.update_record(world, { record_id: id, patch: { polluted: 'yes' } }).status).toBe(404)
+    expect(builtinTools.lock_inventory(world, { item_id: id, qty: 1 }).status).toBe(404)
+    expect(builtIns['__lookupGetter__']).toBe(getter)
+    expect((getter as Record<string, unknown>)['polluted']).toBeUndefined()
     expect(({} as Record<string, unknown>)['polluted']).toBeUndefined()
     expect(Object.prototype).not.toHaveProperty('polluted')
+  })
+
+  it.each(inherited)('a declared record and item named %s work like any other', (id) => {
+    const world = createWorld({ records: { [id]: { status: 'pending' } }, inventory: { [id]: 3 } })
+    expect(result(builtinTools.get_record(world, { record_id: id }))).toEqual({ record_id: id, record: { status: 'pending' } })
+    const updated = builtinTools.update_record(world, { record_id: id, patch: { status: 'approved' } })
+    expect(updated.status).toBe(200)
+    expect(world.records[id]!['status']).toBe('approved')
+    expect(builtinTools.lock_inventory(world, { item_id: id, qty: 2 })).toMatchObject({ status: 200 })
+    expect(world.inventory[id]).toBe(1)
+    expect(builtinTools.process_payment(world, { order_id: id, amount: 5 }).status).toBe(200)
+    expect(world.records[id]!['payment_status']).toBe('paid')
+    expect(Object.prototype).not.toHaveProperty('status')
+  })
+
+  it('a patch with an own "__proto__" key writes a field, never a prototype', () => {
+    const world = createWorld({ records: { REC1: { status: 'pending' } }, inventory: {} })
+    const patch = JSON.parse('{"__proto__": {"polluted": true}}') as Record<string, unknown>
+    expect(builtinTools.update_record(world, { record_id: 'REC1', patch }).status).toBe(200)
+    expect(Object.keys(world.records['REC1']!)).toEqual(['status', '__proto__'])
+    expect((world.records['REC1'] as { polluted?: boolean }).polluted).toBeUndefined()
   })
 })

@@ -20,16 +20,13 @@ const error = (status: number, code: string, message: string): ToolAnswer => ({
   body: { ok: false, error: { code, message } },
 })
 
-/** Ids index plain objects: names of Object.prototype's own keys would reach the prototype. */
-const prototypeKeys = new Set(['__proto__', 'constructor', 'prototype', 'hasOwnProperty', 'toString', 'valueOf'])
-
 const text = (args: Record<string, unknown>, key: string): string | undefined => {
   const value = Object.hasOwn(args, key) ? args[key] : undefined
   const found = typeof value === 'string' ? value : typeof value === 'number' ? String(value) : undefined
-  return found === undefined || prototypeKeys.has(found) ? undefined : found
+  return found
 }
 const amountOf = (args: Record<string, unknown>, key: string): number | undefined => {
-  const value = args[key]
+  const value = Object.hasOwn(args, key) ? args[key] : undefined
   return typeof value === 'number' && Number.isFinite(value) ? value : undefined
 }
 
@@ -40,7 +37,8 @@ function missing(key: string): ToolAnswer {
 function recordOf(world: WorldState, args: Record<string, unknown>, key = 'record_id') {
   const id = text(args, key)
   if (id === undefined) return { answer: missing(key) } as const
-  const record = world.records[id]
+  // The world's maps have no prototype (cloneData), so any id, "constructor" too, is an own key or absent.
+  const record = Object.hasOwn(world.records, id) ? world.records[id] : undefined
   if (!record) return { answer: error(404, 'not_found', `record ${id} does not exist`) } as const
   return { id, record } as const
 }
@@ -72,9 +70,9 @@ export const builtinTools: Readonly<Record<Exclude<BuiltinToolName, 'rollback'>,
     if ('answer' in found) return found.answer
     const patch = args['patch']
     if (!patch || typeof patch !== 'object' || Array.isArray(patch)) return missing('patch')
-    const previous: Record<string, unknown> = {}
+    const previous: Record<string, unknown> = Object.create(null)
     for (const key of Object.keys(patch)) previous[key] = found.record[key] ?? null
-    Object.assign(found.record, patch)
+    Object.assign(found.record, cloneData(patch))
     appendAudit(world, 'write', 'update_record', { record_id: found.id, patch })
     return ok({ record_id: found.id, record: cloneData(found.record), previous })
   },

@@ -116,7 +116,7 @@ describe('cloneData', () => {
   test('an own "__proto__" key stays a key and never becomes the prototype', () => {
     const parsed = JSON.parse('{"__proto__": {"polluted": true}, "id": "x"}') as Record<string, unknown>
     const copy = cloneData(parsed)
-    expect(Object.getPrototypeOf(copy)).toBe(Object.prototype)
+    expect(Object.getPrototypeOf(copy)).toBe(null)
     expect(Object.keys(copy)).toEqual(['__proto__', 'id'])
     expect((copy as { polluted?: boolean }).polluted).toBeUndefined()
   })

@@ -34,32 +34,29 @@ export interface WorldState {
 }
 
 /**
- * A deep copy of plain data (what YAML and JSON give: objects, arrays, strings, numbers, booleans,
+ * A deep copy of plain data, with null-prototype objects (what YAML and JSON give: objects, arrays, strings, numbers, booleans,
  * null). The world is only ever such data, and this is some ten times faster than `structuredClone`
  * on the small objects it is made of, which mattered: the world is copied after every write.
  */
 export function cloneData<T>(value: T): T {
   if (value === null || typeof value !== 'object') return value
   if (Array.isArray(value)) return value.map(cloneData) as T
-  const copy: Record<string, unknown> = {}
-  for (const key of Object.keys(value)) {
-    const item = cloneData((value as Record<string, unknown>)[key])
-    // An own "__proto__" key (JSON.parse makes them) must stay a key, not become the prototype.
-    if (key === '__proto__') Object.defineProperty(copy, key, { value: item, enumerable: true, writable: true, configurable: true })
-    else copy[key] = item
-  }
+  // Null-prototype: a lookup by any id ("constructor", "__lookupGetter__") sees own keys only, and an
+  // own "__proto__" key (JSON.parse makes them) stays a key instead of becoming the prototype.
+  const copy: Record<string, unknown> = Object.create(null)
+  for (const key of Object.keys(value)) copy[key] = cloneData((value as Record<string, unknown>)[key])
   return copy as T
 }
 
 export function createWorld(initial: TaskWorld): WorldState {
   return {
     records: cloneData(initial.records),
-    inventory: { ...initial.inventory },
+    inventory: cloneData(initial.inventory),
     payments: [],
     messages: [],
     committed: [],
     audit_log: [],
-    idempotency: {},
+    idempotency: Object.create(null) as Record<string, StoredAnswer>,
   }
 }
 

@@ -4,9 +4,10 @@ import { afterAll, describe, inject, test } from 'vitest'
 import { loadAgent, runAgentTask, type AgentRun } from '../agents/run-agent.ts'
 import { runTask } from '../executor/run-task.ts'
 import type { TraceEvent } from '../executor/trace-events.ts'
-import type { TaskSummary } from '../executor/task-summary.ts'
+import { describeTaskOutcome, type TaskSummary } from '../executor/task-summary.ts'
 import { hashSeed } from '../random.ts'
 import { TraceFile } from './trace-file.ts'
+import { traceFileName } from './trace-name.ts'
 import { generateTasks } from '../scenario/generate-tasks.ts'
 import type { GenerateSpec } from '../scenario/schema.ts'
 import type { TaskSpec } from '../scenario/task-spec.ts'
@@ -54,6 +55,10 @@ declare module 'vitest' {
   interface ProvidedContext {
     'awrr:config': RunConfig
     'awrr:strategy': string
+    /** A reporter prints a line per test: annotate each with the task's outcome. */
+    'awrr:annotate': boolean
+    /** Set in the project that runs the user's own root-level tests (its name). */
+    'awrr:user-tests': string
   }
 }
 
@@ -74,10 +79,6 @@ function replayCommand(seed: number, file: string, strategy: string, taskName: s
 const realSetImmediate = timers.setImmediate
 const yieldToEventLoop = () => new Promise<void>((resolve) => realSetImmediate(resolve))
 
-function traceFileName(file: string): string {
-  return file.replace(/\.scenario\.ya?ml$/, '').replace(/[\\/]/g, '__') + '.jsonl'
-}
-
 /**
  * Declares one Vitest suite per scenario file and one test per task. Called by the generated module
  * of each `*.scenario.yaml`; `taskAt` is called from the line that maps back to the task's YAML.
@@ -85,6 +86,7 @@ function traceFileName(file: string): string {
 export function openScenarioSuite(module: ScenarioModule, importModule: ModuleImporter = (id) => import(id)) {
   const config = inject('awrr:config')
   const strategyName = inject('awrr:strategy')
+  const annotate = inject('awrr:annotate') === true
   const seed = module.seed ?? config.seed
   const tasks = module.kind === 'tasks' ? module.tasks : generateTasks(module.generate, module.generate.seed ?? seed)
   const tracePath = path.posix.join(config.outputDirRelative, 'traces', strategyName, traceFileName(module.file))
@@ -94,6 +96,14 @@ export function openScenarioSuite(module: ScenarioModule, importModule: ModuleIm
   const agentRef = config.agentModules.find((candidate) => candidate.name === strategyName)
 
   const repeats = module.repeats ?? config.repeats ?? 1
+  const cleanRun = config.cleanRun ?? 'suites'
+  // A replay against a real service would repeat its real side effects: only built-in worlds replay.
+  const wantsCleanRun = (task: TaskSpec): boolean =>
+    cleanRun !== 'never' &&
+    (cleanRun === 'always' || module.kind === 'generate') &&
+    task.tools === undefined &&
+    task.success?.http === undefined &&
+    task.faults.length > 0
 
   const runOne = async (task: TaskSpec, repeat: number): Promise<TaskSummary> => {
     // A task on the virtual clock runs start to end in microtasks. Until the event loop turns, V8
@@ -118,13 +128,21 @@ export function openScenarioSuite(module: ScenarioModule, importModule: ModuleIm
       summary = await runAgentTask({
         ...common,
         agentName: strategyName,
+        repeat,
         run: await agent,
         ...(agentRef.timeoutMs === undefined ? {} : { timeoutMs: agentRef.timeoutMs }),
         ...(config.prices ? { prices: config.prices } : {}),
       })
     } else {
       strategy ??= resolveStrategy(strategyName, config, importModule)
-      summary = await runTask({ ...common, strategy: await strategy, options: config.executor })
+      const runId = config.runId === undefined ? {} : { runId: config.runId }
+      summary = await runTask({ ...common, strategy: await strategy, options: config.executor, ...runId })
+      if (wantsCleanRun(task)) {
+        // The same task with the faults off, after the real run so that nothing it does can
+        // change the real one; its trace is not kept (the trace file holds one run per task).
+        const clean = await runTask({ ...common, ...runId, trace: { emit: () => {} }, strategy: await strategy, options: config.executor, clean: true })
+        summary = { ...summary, clean: clean.outcome }
+      }
     }
     traceFile.write(lines.join('\n') + '\n')
     return repeats > 1 ? { ...summary, repeat } : summary
@@ -141,7 +159,9 @@ export function openScenarioSuite(module: ScenarioModule, importModule: ModuleIm
     taskAt(index: number): void {
       const task = tasks[index]
       if (!task) throw new Error(`[awrr] Scenario ${module.file} has no task ${index}.`)
-      // Agents run the scenarios that have an input; strategies run the ones with a workflow.
+      // Agents run the scenarios that have an input; strategies run the ones with a workflow. The
+      // plugin keeps each kind of file out of the other kind's projects; this only catches a file
+      // that changed kind during a watch session.
       if ((task.input !== undefined) !== (agentRef !== undefined)) {
         test.skip(task.id, () => {})
         return
@@ -152,6 +172,7 @@ export function openScenarioSuite(module: ScenarioModule, importModule: ModuleIm
       test(testName, async (context) => {
         const summary = await runOne(task, repeat)
         context.task.meta.awrr = summary
+        if (annotate) await context.annotate(describeTaskOutcome(summary), 'awrr')
         const expected = task.expect?.[strategyName]
         if (expected !== undefined && expected !== summary.outcome) {
           const fullName = `${module.name} > ${testName}`

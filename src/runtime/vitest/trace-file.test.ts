@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { afterAll, describe, expect, test } from 'vitest'
+import { afterAll, describe, expect, test, vi } from 'vitest'
 import { TraceFile } from './trace-file.ts'
 
 const dir = mkdtempSync(path.join(tmpdir(), 'awrr-trace-'))
@@ -25,5 +25,19 @@ describe('TraceFile', () => {
     const file = new TraceFile(path.join(dir, 'traces', 'B2', 'empty.jsonl'))
     await file.close()
     expect(existsSync(file.absolutePath)).toBe(false)
+  })
+
+  test('a file that cannot be written is an error of close(), naming the file, never a silent loss', async () => {
+    const file = new TraceFile(path.join(dir, 'traces', 'B2', `${'x'.repeat(300)}.jsonl`))
+    file.write('{"type":"task:start"}\n')
+    await expect(file.close()).rejects.toThrow(/\[awrr\] Could not write the trace file .*xxxx.*ENAMETOOLONG/)
+  })
+
+  test('a write after the error has happened throws it at once', async () => {
+    const file = new TraceFile(path.join(dir, 'traces', 'B2', `${'y'.repeat(300)}.jsonl`))
+    file.write('{"type":"task:start"}\n')
+    // The open fails asynchronously; under load that can take longer than any fixed pause.
+    await vi.waitFor(() => expect(() => file.write('{"type":"task:final"}\n')).toThrow(/ENAMETOOLONG/), { timeout: 10_000, interval: 10 })
+    await expect(file.close()).rejects.toThrow(/ENAMETOOLONG/)
   })
 })

@@ -1,0 +1,52 @@
+import { readFileSync } from 'node:fs'
+import { escapePath, globSync } from 'tinyglobby'
+import { isMap, parseDocument } from 'yaml'
+
+/**
+ * Scenario files by who runs them: strategies run the ones with a `workflow:` (or `generate:`,
+ * `tasks:`), agents the ones with an `input:`. A file that cannot be read as a mapping is in
+ * neither list, so every project still loads it and reports its error.
+ */
+export interface ScenarioKinds {
+  /** Root-relative paths of files with a top-level `input:`. */
+  input: string[]
+  /** Root-relative paths of every other file that parses. */
+  workflow: string[]
+}
+
+const vitestDefaultExclude = ['**/node_modules/**', '**/.git/**']
+
+/** Reads only whether the top level has `input`; validation is the compile step's job. */
+export function scenarioKindOf(text: string): 'input' | 'workflow' | 'unknown' {
+  let document
+  try {
+    document = parseDocument(text, { uniqueKeys: false })
+  } catch {
+    return 'unknown'
+  }
+  if (document.errors.length > 0 || !isMap(document.contents)) return 'unknown'
+  return document.contents.has('input') ? 'input' : 'workflow'
+}
+
+export function findScenarioKinds(cwd: string, include: readonly string[], exclude: readonly string[] | undefined): ScenarioKinds {
+  const files = globSync([...include], { cwd, ignore: [...(exclude ?? vitestDefaultExclude)], dot: false }).sort()
+  const kinds: ScenarioKinds = { input: [], workflow: [] }
+  for (const file of files) {
+    let text: string
+    try {
+      text = readFileSync(`${cwd}/${file}`, 'utf8')
+    } catch {
+      continue
+    }
+    const kind = scenarioKindOf(text)
+    if (kind !== 'unknown') kinds[kind].push(file)
+  }
+  return kinds
+}
+
+/** Glob patterns that match exactly these root-relative files. */
+export function exactPatterns(files: readonly string[]): string[] {
+  return files.map((file) => escapePath(file))
+}
+
+export { vitestDefaultExclude }
