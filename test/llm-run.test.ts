@@ -3,7 +3,7 @@ import { expect, test } from 'vitest'
 import { fixturePath, readReport, runVitest } from './run-vitest.ts'
 
 const traceOf = (scenario: string) =>
-  readFileSync(fixturePath('llm-run', '.awrr', 'traces', 'weather-agent', `scenarios__${scenario}.jsonl`), 'utf8')
+  readFileSync(fixturePath('llm-run', '.awrr', 'traces', 'weather-agent', `scenarios%2F${scenario}.jsonl`), 'utf8')
     .trim()
     .split('\n')
     .map((line) => JSON.parse(line))

@@ -50,7 +50,7 @@ export function expectLlmSdksRun(dir: string, output: string): void {
 
   // The faults are facts in every agent's trace.
   for (const agent of ['openai-sdk', 'ai-sdk', 'langchain']) {
-    const trace = readFileSync(path.join(dir, '.awrr', 'traces', agent, 'scenarios__openai-stream-cut.jsonl'), 'utf8')
+    const trace = readFileSync(path.join(dir, '.awrr', 'traces', agent, 'scenarios%2Fopenai-stream-cut.jsonl'), 'utf8')
       .trim()
       .split('\n')
       .map((line) => JSON.parse(line))
