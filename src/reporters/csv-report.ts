@@ -51,9 +51,13 @@ const allColumns: readonly CsvColumn[] = [
 export function renderCsvReport(report: JsonReport): string {
   const usedModel = Object.values(report.strategies).some((entry) => entry.metrics.llm_calls !== null && entry.metrics.llm_calls !== undefined)
   const columns = allColumns.filter((column) => usedModel || column.model !== true)
-  const lines = [columns.map((column) => column.header).join(',')]
+  // A strategy with a module that did not report all its tasks gets an `incomplete_modules` column.
+  const incomplete = report.incomplete ?? []
+  const extra = incomplete.length === 0 ? [] : ['incomplete_modules']
+  const lines = [[...columns.map((column) => column.header), ...extra].join(',')]
   for (const [name, entry] of Object.entries(report.strategies)) {
-    lines.push(columns.map((column) => csvField(column.value(name, entry, report))).join(','))
+    const count = incomplete.filter((module) => module.strategy === name).length
+    lines.push([...columns.map((column) => csvField(column.value(name, entry, report))), ...(extra.length ? [String(count)] : [])].join(','))
   }
   return lines.join('\r\n') + '\r\n'
 }

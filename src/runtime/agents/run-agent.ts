@@ -92,6 +92,7 @@ export async function runAgentTask(input: RunAgentInput): Promise<TaskSummary> {
     clock,
     trace,
     realTime: true,
+    hangLimitMs: input.timeoutMs ?? 30_000,
     ...(task.tools ? { tools: task.tools } : {}),
     ...(task.mcp ? { mcp: task.mcp } : {}),
     origins: successCheckOrigins(task.success),
@@ -205,7 +206,7 @@ export function callMetrics(calls: readonly CallRecord[]) {
       continue
     }
     errorEvents++
-    if (call.status === 401 || call.status === 403) authAnswerSeen = true
+    if ((call.status === 401 && !call.renewable) || call.status === 403) authAnswerSeen = true
     open.set(call.target, [...(open.get(call.target) ?? []), call.at])
   }
   return { targets: new Set(calls.map((call) => call.target)).size, errorEvents, recoveredEvents, recoveryMsTotal, sideEffectsStarted, unsafeAction }

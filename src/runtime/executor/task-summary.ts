@@ -35,6 +35,8 @@ export interface TaskSummary {
    * trials of one task, which pass^k is computed over.
    */
   repeat?: number
+  /** `i/n` when the file is one part of a suite split over several files (`generate.part`). */
+  part?: string
   outcome: Outcome
   /** Why the task ended: `success`, `auth_denied`, `retries_exhausted`, `budget_exhausted`, ... */
   reason: string

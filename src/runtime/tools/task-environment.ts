@@ -42,6 +42,8 @@ export interface ServedCall {
    * the fault belongs to its own layer; `null`: no fault. Absent: `serve` decides.
    */
   decided?: InjectedFault | null
+  /** What the call is recorded as, when not `POST <tool service>/tools/<tool>` (an MCP server's tool). */
+  target?: string
 }
 
 export interface TaskEnvironmentOptions {
@@ -65,6 +67,11 @@ export interface TaskEnvironmentOptions {
   realTime?: boolean
   /** A model endpoint the scenario declares (`llm:`): answered by its script, on its own origin. */
   llm?: LlmSpec
+  /**
+   * Real-time callers only: the longest a `Timeout` fault holds a request open when the client sets
+   * no deadline of its own (the agent's time limit). @default the fault's latency
+   */
+  hangLimitMs?: number
 }
 
 /** A call opened outside `serve`: its index, when it began, and the fault's wire form if one hit it. */
@@ -100,6 +107,8 @@ export interface CallRecord {
   result: 'ok' | 'http_error' | 'timeout' | 'network' | 'pending'
   faulted: boolean
   sideEffect: boolean
+  /** A 401 that fresh credentials cure (an MCP token that expired mid-session): not a refusal. */
+  renewable?: true
   /** Ground truth: a lying fault changed this answer (a 200 that is false). */
   lie?: LyingFaultType
   /** The write was applied again: the same tool and arguments already took effect in this task. */
@@ -341,11 +350,11 @@ export class TaskEnvironment {
    * Opens the record of a call that does not go through `serve`: an in-process function or an MCP
    * protocol answer. With a fault, its ground truth goes into the trace here, as for HTTP calls.
    */
-  openCall(call: { tool: string; target: string; sideEffect: boolean; injected: InjectedFault | undefined }): OpenCall {
+  openCall(call: { tool: string; target: string; sideEffect: boolean; injected: InjectedFault | undefined; renewable?: true }): OpenCall {
     this.syncWallClock()
     const index = this.callCounter++
     const at = this.clock.now()
-    const record: CallRecord = { call: index, tool: call.tool, target: call.target, step: undefined, purpose: 'step', at, status: null, result: 'pending', faulted: call.injected !== undefined, sideEffect: call.sideEffect }
+    const record: CallRecord = { call: index, tool: call.tool, target: call.target, step: undefined, purpose: 'step', at, status: null, result: 'pending', faulted: call.injected !== undefined, sideEffect: call.sideEffect, ...(call.renewable ? { renewable: true as const } : {}) }
     this.calls.push(record)
     if (!call.injected) return { call: index, at, wire: undefined }
     this.recordInjected(index, call.tool, undefined, at, call.injected)
@@ -402,7 +411,7 @@ export class TaskEnvironment {
     const record: CallRecord = {
       call: index,
       tool: call.tool,
-      target: `POST ${toolServiceOrigin}/tools/${call.tool}`,
+      target: call.target ?? `POST ${toolServiceOrigin}/tools/${call.tool}`,
       step: call.step,
       purpose: call.purpose,
       at,
@@ -465,8 +474,13 @@ export class TaskEnvironment {
     const wire = faultWire(fault, jitter)
     if (wire.kind === 'timeout') {
       if (wire.applied && isBuiltinTool(call.tool)) this.execute(call, sideEffect)
-      await this.clock.sleep(wire.latencyMs, call.signal)
-      this.emitServe(index, call, at, wire.latencyMs, 'hang', false)
+      // User code has real deadlines (its client's timer or AbortSignal): the request is really
+      // held open until the client gives up or the latency passes, and the wait it saw is recorded.
+      // The clock catches up with that wall time at the next call. The executor's deadline is virtual.
+      let waited = wire.latencyMs
+      if (this.options.realTime) waited = await holdOpen(Math.min(wire.latencyMs, this.options.hangLimitMs ?? wire.latencyMs), call.signal)
+      else await this.clock.sleep(wire.latencyMs, call.signal)
+      this.emitServe(index, call, at, waited, 'hang', false)
       return { kind: 'json', status: 504, headers: this.hashHeaders(), body: { ok: false, error: { code: 'gateway_timeout', message: 'no answer' } } }
     }
     if (wire.kind === 'lie') return this.lie(index, call, at, wire.type, baseLatency + wire.latencyMs, sideEffect)
@@ -614,6 +628,24 @@ export class TaskEnvironment {
     const extra: Record<string, string> = replayed ? { 'idempotent-replayed': 'true' } : {}
     return { kind: 'json', status: answer.status, headers: { ...headers, ...extra, ...this.hashHeaders() }, body: answer.body }
   }
+}
+
+/**
+ * Waits `ms` or until `signal` aborts, on the timers in force (Vitest's fake timers included, so a
+ * client on fake timers gives up when the test advances them); resolves with the time waited.
+ */
+function holdOpen(ms: number, signal: AbortSignal | undefined): Promise<number> {
+  const startedAt = Date.now()
+  if (signal?.aborted) return Promise.resolve(0)
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer)
+      signal?.removeEventListener('abort', done)
+      resolve(Date.now() - startedAt)
+    }
+    const timer = setTimeout(done, ms)
+    signal?.addEventListener('abort', done, { once: true })
+  })
 }
 
 function targetOf(method: string, url: URL): string {
