@@ -7,7 +7,9 @@ import { awrr } from './src/plugin/index.ts'
 const selfTest = process.env['AWRR_SELF_TEST'] === '1'
 
 export default defineConfig({
-  plugins: [awrr()],
+  // B2-verify: B2 with the read-after-write check, so the leaderboard shows what verification buys
+  // (most of all on scenarios/bench/ws-bench-lying.scenario.yaml).
+  plugins: [awrr({ strategies: ['B0', 'B1', 'B2', 'STD', 'B3', 'B4', 'ORACLE', { name: 'B2-verify', strategy: 'B2', verify: true }] })],
   test: {
     projects: selfTest
       ? [

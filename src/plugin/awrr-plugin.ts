@@ -21,12 +21,16 @@ export type StrategyModuleOption =
       module: string
       /** Run the saga stack when a task gives up. @default the strategy's own choice */
       saga?: boolean
+      /** Check every answer with a read-after-write before accepting it. @default the strategy's own choice */
+      verify?: boolean
     }
   | {
       /** A variant of a built-in strategy under its own name, e.g. `{ name: 'B2-nosaga', strategy: 'B2', saga: false }`. */
       name: string
       strategy: string
       saga?: boolean
+      /** Read-after-write verification, e.g. `{ name: 'B2-verify', strategy: 'B2', verify: true }`. */
+      verify?: boolean
     }
 
 export interface AgentOption {
@@ -91,6 +95,13 @@ export interface AwrrOptions {
   reports?: ReportFormat[]
   /** Runs of every task per strategy, for pass^k; a scenario's `repeats:` wins. @default 1 */
   repeats?: number
+  /**
+   * The clean run: each task again with its faults switched off, for `clean_wcr` and `delta_wcr`.
+   * `suites`: the tasks of `generate:` suites; `always`: every task on the built-in world; `never`.
+   * Tasks with real tools or an HTTP success check are never replayed (their side effects are real).
+   * @default 'suites'
+   */
+  cleanRun?: 'suites' | 'always' | 'never'
 }
 
 export type ResolvedAwrrOptions = Required<Omit<AwrrOptions, 'strategies'>> & { strategies: (string | StrategyModuleOption)[] }
@@ -111,6 +122,7 @@ export const defaultAwrrOptions: ResolvedAwrrOptions = {
   reference: 'B2',
   reports: ['json', 'markdown', 'csv', 'html'],
   repeats: 1,
+  cleanRun: 'suites',
 }
 
 const scenarioFile = /\.scenario\.ya?ml$/
@@ -232,6 +244,7 @@ export function awrr(options: AwrrOptions = {}): Plugin {
         name: strategy.name,
         ...('module' in strategy ? { module: resolveInsideRoot(root, strategy.module, 'strategy') } : { base: strategy.strategy }),
         ...(strategy.saga === undefined ? {} : { saga: strategy.saga }),
+        ...(strategy.verify === undefined ? {} : { verify: strategy.verify }),
       })),
     agentModules: resolved.agents.map((agent) => ({
       name: agent.name,
@@ -240,6 +253,7 @@ export function awrr(options: AwrrOptions = {}): Plugin {
     })),
     memory: resolved.memory === 'persist' ? { mode: 'persist', run: runId } : { mode: 'fresh' },
     repeats: resolved.repeats,
+    cleanRun: resolved.cleanRun,
     runId,
   })
 

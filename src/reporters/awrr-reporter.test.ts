@@ -176,4 +176,30 @@ describe('AwrrReporter', () => {
     expect(text).toContain('**1 of 1 gates missed:**')
     expect(text).toContain('| **FAIL** | threshold | B0 | wcr | \\>= 0.75 | 0.500 |')
   })
+
+  it('fails the run when two files that are not parts of one suite share a scenario name, naming both', async () => {
+    const reporter = new AwrrReporter(base)
+    const fake = fakeVitest(root)
+    reporter.onInit(fake.vitest)
+    const twins = [
+      makeSummary({ strategy: 'B0', scenario: 'checkout', file: 'scenarios/a.scenario.yaml' }),
+      makeSummary({ strategy: 'B0', scenario: 'checkout', file: 'scenarios/b.scenario.yaml' }),
+    ]
+    await reporter.onTestRunEnd([fakeTestModule(twins.map((awrr) => ({ awrr })))], [], 'passed')
+    expect(process.exitCode).toBe(1)
+    expect(fake.errors.join('\n')).toMatch(/same name "checkout": scenarios\/a\.scenario\.yaml, scenarios\/b\.scenario\.yaml/)
+  })
+
+  it('marks a module whose worker died incomplete in report.json and the exit code', async () => {
+    const reporter = new AwrrReporter(base)
+    const fake = fakeVitest(root)
+    reporter.onInit(fake.vitest)
+    const done = fakeTestModule([{ awrr: makeSummary({ strategy: 'B0' }) }], { moduleId: join(root, 'scenarios/ok.scenario.yaml'), project: 'B0' })
+    const crashed = fakeTestModule([{}, {}], { moduleId: join(root, 'scenarios/big.scenario.yaml'), project: 'B2', state: 'pending', testState: 'pending' })
+    await reporter.onTestRunEnd([done, crashed], [], 'failed')
+    expect(process.exitCode).toBe(1)
+    const report = JSON.parse(await readFile(join(root, '.awrr', 'report.json'), 'utf8')) as JsonReport
+    expect(report.incomplete).toEqual([{ strategy: 'B2', file: 'scenarios/big.scenario.yaml', missing: 2, error: 'its worker ended before the module finished' }])
+    expect(fake.errors.join('\n')).toContain('INCOMPLETE  B2: scenarios/big.scenario.yaml: 2 tasks never reported')
+  })
 })

@@ -4,6 +4,8 @@ import { basename, dirname, join, relative, resolve, sep } from 'node:path'
 import type { Reporter, TestModule, TestRunEndReason, TestSpecification, Vitest } from 'vitest/node'
 import { traceFileName } from '../runtime/vitest/trace-name.ts'
 import { collectTaskSummaries } from './collect.ts'
+import { describeDuplicate, findDuplicateScenarioNames } from './duplicate-names.ts'
+import { describeIncomplete, findIncompleteModules, readHungSummaries, recoveredKey } from './incomplete.ts'
 import { shouldUseColor } from './color.ts'
 import { isGateConfigError } from './gate-error.ts'
 import {
@@ -100,15 +102,20 @@ export class AwrrReporter implements Reporter {
     const vitest = this.#vitest
     if (vitest === undefined) return
     const outputDir = resolve(vitest.config.root, this.#options.outputDir)
+    const merging = Boolean(vitest.config.mergeReports)
+    // A run of other tests only (this repository's own unit tests) writes nothing there.
+    const scenarios = specifications.filter((specification) => /\.scenario\.ya?ml$/.test(specification.moduleId))
+    if (!merging && scenarios.length === 0) return
     if (this.#options.lock !== false && this.#releaseLock === undefined) this.#releaseLock = await acquireRunLock(outputDir)
     // A --merge-reports run writes reports only; the traces are the shards' own.
-    if (specifications.length === 0 || vitest.config.mergeReports) return
+    if (merging) return
     const traces = join(outputDir, 'traces')
     if (!this.#tracesCleared) {
       await rm(traces, { recursive: true, force: true })
+      await rm(join(outputDir, 'hung'), { recursive: true, force: true })
       this.#tracesCleared = true
     } else {
-      for (const specification of specifications) {
+      for (const specification of scenarios) {
         const file = relative(vitest.config.root, specification.moduleId).split(sep).join('/')
         await rm(join(traces, specification.project.name, traceFileName(file)), { force: true })
       }
@@ -142,10 +149,16 @@ export class AwrrReporter implements Reporter {
     // An interrupted run has only part of the tasks; keep the last complete report instead.
     if (reason === 'interrupted') return
 
-    const summaries = collectTaskSummaries(testModules)
-    if (summaries.length === 0) return
-
     const root = vitest.config.root
+    const outputDir = resolve(root, this.#options.outputDir)
+    const collected = collectTaskSummaries(testModules)
+    // Tasks the watchdog ended never reached Vitest: their summaries are in its sidecar files.
+    const reported = new Set(collected.map(recoveredKey))
+    const recovered = vitest.config.mergeReports ? [] : readHungSummaries(outputDir).filter((summary) => !reported.has(recoveredKey(summary)))
+    const summaries = [...collected, ...recovered]
+    const incomplete = findIncompleteModules(testModules, root, new Set(recovered.map(recoveredKey)))
+    if (summaries.length === 0 && incomplete.length === 0) return
+
     const { seed, strategies } = this.#options
     const measured = buildJsonReport({ seed, strategies, summaries, reference: this.#options.reference ?? defaultReference })
     const gates: GateResult[] = evaluateThresholds(this.#thresholds, measured)
@@ -162,14 +175,17 @@ export class AwrrReporter implements Reporter {
         problems.push(`${error.message} Write one with AWRR_UPDATE_BASELINE=1, or remove the \`baseline\` option.`)
       }
     }
-    const report = withGates(measured, gates)
+    for (const duplicate of findDuplicateScenarioNames(summaries)) problems.push(describeDuplicate(duplicate))
+    const report = incomplete.length === 0 ? withGates(measured, gates) : { ...withGates(measured, gates), incomplete }
 
     const color = this.#options.color ?? defaultColor(vitest)
     vitest.logger.log('')
     vitest.logger.log(renderTerminalReport(report, { color, baselinePath }))
     for (const problem of problems) vitest.logger.error(problem)
-
-    const outputDir = resolve(root, this.#options.outputDir)
+    if (incomplete.length > 0) {
+      vitest.logger.error(`[awrr] Incomplete run: ${incomplete.length} module(s) did not report all their tasks (a worker crashed or was ended); the figures leave those tasks out:`)
+      for (const entry of incomplete) vitest.logger.error(`  INCOMPLETE  ${describeIncomplete(entry)}`)
+    }
     await writeReportFiles(outputDir, report, this.#reports, { runId: this.#runId })
     if (this.#reports.length > 0) {
       const where = relative(root, outputDir) || '.'
@@ -188,7 +204,7 @@ export class AwrrReporter implements Reporter {
       )
     }
 
-    if (problems.length > 0 || gates.some((gate) => !gate.pass)) process.exitCode = 1
+    if (problems.length > 0 || incomplete.length > 0 || gates.some((gate) => !gate.pass)) process.exitCode = 1
   }
 }
 

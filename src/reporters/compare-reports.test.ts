@@ -15,7 +15,7 @@ describe('compareReports', () => {
   it('finds nothing between a report and itself', () => {
     const comparison = compareReports(base, base)
     expect(comparison.rows).toEqual([])
-    expect(comparison.metricsCompared).toBe(3 * 16)
+    expect(comparison.metricsCompared).toBe(3 * 24)
   })
 
   it('judges each change by the direction of its metric and ignores float noise', () => {
@@ -55,7 +55,7 @@ describe('renderComparisonMarkdown', () => {
         '| :-- | :-- | --: | --: | --: | :-- |',
         `| B2 | WCR | ${base.strategies['B2']!.metrics.wcr!.toFixed(3)} | 0.900 | +${(0.9 - base.strategies['B2']!.metrics.wcr!).toFixed(3)} | 🟢 better |`,
         '',
-        '1 of 48 metrics changed: 1 better, 0 worse.',
+        '1 of 72 metrics changed: 1 better, 0 worse.',
         'Head gates: **1 of 1 missed** (B2 wcr).',
         '',
       ].join('\n'),
@@ -63,8 +63,8 @@ describe('renderComparisonMarkdown', () => {
   })
 
   it('says so when nothing changed, and can list every metric', () => {
-    expect(renderComparisonMarkdown(base, base, { base: 'a', head: 'b' })).toContain('No metric changed (3 strategies, 48 metrics compared).')
+    expect(renderComparisonMarkdown(base, base, { base: 'a', head: 'b' })).toContain('No metric changed (3 strategies, 72 metrics compared).')
     const all = renderComparisonMarkdown(base, base, { base: 'a', head: 'b' }, { all: true })
-    expect(all.split('\n').filter((line) => line.startsWith('| B'))).toHaveLength(48)
+    expect(all.split('\n').filter((line) => line.startsWith('| B'))).toHaveLength(72)
   })
 })

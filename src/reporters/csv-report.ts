@@ -43,9 +43,13 @@ const columns: readonly CsvColumn[] = [
  * spreadsheet can round), each rate followed by its 95% Wilson bounds. Empty field = not measured.
  */
 export function renderCsvReport(report: JsonReport): string {
-  const lines = [columns.map((column) => column.header).join(',')]
+  // A strategy with a module that did not report all its tasks gets an `incomplete_modules` column.
+  const incomplete = report.incomplete ?? []
+  const extra = incomplete.length === 0 ? [] : ['incomplete_modules']
+  const lines = [[...columns.map((column) => column.header), ...extra].join(',')]
   for (const [name, entry] of Object.entries(report.strategies)) {
-    lines.push(columns.map((column) => csvField(column.value(name, entry, report))).join(','))
+    const count = incomplete.filter((module) => module.strategy === name).length
+    lines.push([...columns.map((column) => csvField(column.value(name, entry, report))), ...(extra.length ? [String(count)] : [])].join(','))
   }
   return lines.join('\r\n') + '\r\n'
 }

@@ -36,7 +36,7 @@ describe('renderHtmlReport', () => {
   it('has every chart: one per rate, cost, learning curve, and two heat maps per diagnosing strategy', () => {
     const charts = [...html.matchAll(/<svg class="chart chart-(\w+)"[^>]* width="(\d+)" height="(\d+)"/g)]
     const kinds = charts.map((m) => m[1])
-    expect(kinds.filter((k) => k === 'rate')).toHaveLength(8)
+    expect(kinds.filter((k) => k === 'rate')).toHaveLength(9)
     expect(kinds.filter((k) => k === 'cost')).toHaveLength(1)
     expect(kinds.filter((k) => k === 'learning')).toHaveLength(1)
     expect(kinds.filter((k) => k === 'heatmap')).toHaveLength(2) // B4 only: the others use rules

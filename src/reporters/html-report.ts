@@ -1,5 +1,6 @@
 import { describeActual, describeRequirement } from './gates.ts'
 import { escapeHtml as esc } from './html-escape.ts'
+import { describeIncomplete } from './incomplete.ts'
 import type { JsonReport } from './json-report.ts'
 import { leaderboardCells, leaderboardMetrics, type LeaderboardRow } from './leaderboard.ts'
 import { formatInterval } from './markdown-report.ts'
@@ -124,6 +125,17 @@ export function renderHtmlReport(report: JsonReport, options: HtmlReportOptions 
         ? `<span class="badge pass">all ${report.gates.length} gates met</span>`
         : `<span class="badge fail">${missed} of ${report.gates.length} gates missed</span>`
   const body: string[] = []
+
+  if (report.incomplete?.length) {
+    body.push(
+      section(
+        'incomplete',
+        'Incomplete',
+        'These modules did not report all their tasks (a worker crashed or was ended): the figures leave those tasks out.',
+        `<ul>${report.incomplete.map((entry) => `<li>${esc(describeIncomplete(entry))}</li>`).join('')}</ul>`,
+      ),
+    )
+  }
 
   const separate = report.task_sets.length > 1 ? ' Strategies and agents that ran different tasks are ranked in separate tables, never against each other.' : ''
   body.push(

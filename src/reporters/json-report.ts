@@ -5,6 +5,7 @@ import { completedWithoutCalls, type DiagnosisRecord, type TaskSummary } from '.
 import type { Outcome } from '../runtime/scenario/schema.ts'
 import { GateConfigError } from './gate-error.ts'
 import type { GateResult } from './gates.ts'
+import type { IncompleteModule } from './incomplete.ts'
 import { computeLearningCurve, type LearningCurve } from './learning-curve.ts'
 import { rateKeys, type RateKey } from './metric-catalog.ts'
 import { countStrategy, groupByStrategy, isSrrEligible, metricsFromCounts, type StrategyCounts, type StrategyMetrics } from './metrics.ts'
@@ -163,6 +164,11 @@ export interface JsonReport {
   /** Strategies grouped by the tasks they ran; one leaderboard per set. */
   task_sets: JsonTaskSet[]
   gates: JsonGateResult[]
+  /**
+   * Modules whose worker crashed or was ended before all their tasks reported (present only then):
+   * the figures above leave those tasks out, and the run fails.
+   */
+  incomplete?: IncompleteModule[]
 }
 
 export interface BuildJsonReportInput {
@@ -211,6 +217,9 @@ const rateCounts: Record<RateKey, (counts: StrategyCounts) => [successes: number
   rr_task: (c) => [c.completedWithErrors, c.tasksWithErrors],
   rr_event: (c) => [c.recoveredEvents, c.errorEvents],
   uar: (c) => [c.unsafeTasks, c.tasks],
+  abd: (c) => [c.abdTasks, c.tasks],
+  rah: (c) => [c.rahHonoured, c.rahEligible],
+  clean_wcr: (c) => [c.cleanCompleted, c.cleanTasks],
   srr: (c) => [c.srrConsistent, c.srrEligible],
   rca_layer_acc: (c) => [c.rcaLayerCorrect, c.rcaRecords],
   rca_action_acc: (c) => [c.rcaActionCorrect, c.rcaRecords],

@@ -49,7 +49,7 @@ describe('renderLeaderboard without colour', () => {
 
   it('aligns every column, names left and numbers right', () => {
     expect(cells[0]!.map((c) => c.trim())).toEqual([
-      'Strategy', 'WCR', 'RR_task', 'RR_event', 'MTTR ms', 'RCO', 'CPS', 'HIR', 'UAR', 'SRR', 'Diag calls',
+      'Strategy', 'WCR', 'RR_task', 'RR_event', 'MTTR ms', 'RCO', 'CPS', 'HIR', 'UAR', 'ABD', 'SRR', 'Diag calls',
     ])
     expect(cells[3]![0]).toBe('B4-with-memory')
     expect(cells[1]![0]).toBe('B0'.padEnd(cells[3]![0]!.length))
@@ -77,7 +77,7 @@ describe('renderLeaderboard without colour', () => {
     expect(cells[4]!.slice(1).join('')).not.toContain('*')
     expect(cells[4]![1]!.trim()).toBe('1.000')
     // Diag calls: B0 0, B2 0, B4 12 -> B0 and B2 best.
-    expect(cells.slice(1, 4).map((c) => c[10]!.trim())).toEqual(['0*', '0*', '12'])
+    expect(cells.slice(1, 4).map((c) => c[11]!.trim())).toEqual(['0*', '0*', '12'])
     // Legend and note would pass the table's right edge on one line.
     expect(lines.at(-2)).toMatch(/^\* best per column \(higher is better for WCR, RR_task, RR_event, SRR; lower for the rest\)$/)
     expect(lines.at(-1)).toBe('ORACLE not ranked (reference)')
@@ -125,12 +125,12 @@ describe('renderLeaderboardMarkdown', () => {
   const lines = markdown.split('\n')
 
   it('renders a GitHub table with numbers right-aligned', () => {
-    expect(lines[0]).toBe('| Strategy | WCR | RR_task | RR_event | MTTR ms | RCO | CPS | HIR | UAR | SRR | Diag calls |')
-    expect(lines[1]).toBe('| :-- | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: |')
+    expect(lines[0]).toBe('| Strategy | WCR | RR_task | RR_event | MTTR ms | RCO | CPS | HIR | UAR | ABD | SRR | Diag calls |')
+    expect(lines[1]).toBe('| :-- | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: |')
   })
 
   it('shows the same numbers as the terminal table, best in bold', () => {
-    expect(lines[3]).toBe('| B2 | **0.750** | **0.667** | 0.500 | 212 | 0.200 | 6.00 | 0.250 | **0.000** | **1.000** | **0** |')
+    expect(lines[3]).toBe('| B2 | **0.750** | **0.667** | 0.500 | 212 | 0.200 | 6.00 | 0.250 | **0.000** | - | **1.000** | **0** |')
     expect(lines[2]).toContain('| - |')
   })
 

@@ -39,7 +39,7 @@ interface Column {
 }
 
 /** The leaderboard's columns, in DESIGN.md's order; digits and direction come from the catalog. */
-export const leaderboardMetrics: readonly MetricKey[] = ['wcr', 'rr_task', 'rr_event', 'mttr_ms', 'rco', 'cps', 'hir', 'uar', 'srr', 'diagnoser_calls']
+export const leaderboardMetrics: readonly MetricKey[] = ['wcr', 'rr_task', 'rr_event', 'mttr_ms', 'rco', 'cps', 'hir', 'uar', 'abd', 'srr', 'diagnoser_calls']
 
 const columns: readonly Column[] = leaderboardMetrics.map((key) => {
   const info = metricInfo(key)

@@ -1,4 +1,5 @@
 import { describeActual, describeRequirement } from './gates.ts'
+import { describeIncomplete } from './incomplete.ts'
 import type { JsonGateResult, JsonInterval, JsonReport } from './json-report.ts'
 import { renderSparkline } from './learning-curve.ts'
 import { renderLeaderboardMarkdown } from './leaderboard.ts'
@@ -110,6 +111,14 @@ export function renderMarkdownReport(report: JsonReport, options: MarkdownReport
     '',
     `Seed ${report.seed} · ${distinctTaskCount(report)} tasks · ${entries.length} strategies · reference ${esc(report.reference)}`,
     '',
+    ...(report.incomplete?.length
+      ? [
+          '## Incomplete: these modules did not report all their tasks',
+          '',
+          ...report.incomplete.map((entry) => `- ${esc(describeIncomplete(entry))}`),
+          '',
+        ]
+      : []),
     '## Leaderboard',
     '',
     ...leaderboards(report, options, '###'),

@@ -25,12 +25,20 @@ export const metricCatalog: readonly MetricInfo[] = [
   { key: 'cps', label: 'CPS', better: 'lower', digits: 2, emptyWhen: 'no task completed' },
   { key: 'hir', label: 'HIR', better: 'lower', digits: 3, emptyWhen: 'no task ran' },
   { key: 'uar', label: 'UAR', better: 'lower', digits: 3, emptyWhen: 'no task ran' },
+  { key: 'abd', label: 'ABD', better: 'lower', digits: 3, emptyWhen: 'no task ran' },
   { key: 'srr', label: 'SRR', better: 'higher', digits: 3, emptyWhen: 'no task started side effects and then failed or escalated' },
   { key: 'diagnoser_calls', label: 'Diag calls', better: 'lower', digits: 0, emptyWhen: null },
   { key: 'cpt', label: 'CPT', better: 'lower', digits: 2, emptyWhen: 'no task ran' },
   { key: 'rca_layer_acc', label: 'RCA layer', better: 'higher', digits: 3, emptyWhen: 'no diagnosis was about an injected fault' },
   { key: 'rca_action_acc', label: 'RCA action', better: 'higher', digits: 3, emptyWhen: 'no diagnosis was about an injected fault' },
   { key: 'pass_k', label: 'pass^k', better: 'higher', digits: 3, emptyWhen: 'no task was repeated (set `repeats: k`, k >= 2)' },
+  { key: 'clean_wcr', label: 'Clean WCR', better: 'higher', digits: 3, emptyWhen: 'no task had a clean run (cleanRun, or no suite)' },
+  { key: 'delta_wcr', label: 'Delta WCR', better: 'higher', digits: 3, emptyWhen: 'no task had a clean run (cleanRun, or no suite)' },
+  { key: 'rah', label: 'RAH', better: 'higher', digits: 3, emptyWhen: 'no retry followed a 429 or 503 with Retry-After' },
+  { key: 'unsafe_retries', label: 'Unsafe retries', better: 'lower', digits: 0, emptyWhen: null },
+  { key: 'duplicate_side_effects', label: 'Duplicate writes', better: 'lower', digits: 0, emptyWhen: null },
+  { key: 'hot_loops', label: 'Hot loops', better: 'lower', digits: 0, emptyWhen: null },
+  { key: 'ignored_deadlines', label: 'Ignored deadlines', better: 'lower', digits: 0, emptyWhen: null },
   { key: 'memory_hits', label: 'Memory hits', better: null, digits: 0, emptyWhen: null },
   { key: 'tasks', label: 'Tasks', better: null, digits: 0, emptyWhen: null },
 ]
@@ -59,7 +67,7 @@ export function formatExact(value: number): string {
 }
 
 /** The proportions among the metrics; each has a Wilson interval in the reports. */
-export const rateKeys = ['wcr', 'hir', 'rr_task', 'rr_event', 'uar', 'srr', 'rca_layer_acc', 'rca_action_acc'] as const
+export const rateKeys = ['wcr', 'hir', 'rr_task', 'rr_event', 'uar', 'abd', 'srr', 'rca_layer_acc', 'rca_action_acc', 'rah', 'clean_wcr'] as const
 export type RateKey = (typeof rateKeys)[number]
 
 /** A difference with its sign, e.g. `+0.119` or `-0.020`. */

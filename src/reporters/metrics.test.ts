@@ -84,6 +84,14 @@ describe('computeStrategyMetrics', () => {
       rca_layer_acc: 2 / 3, // B#0 right, B#1 wrong, C#0 right; C#1 has no ground truth
       rca_action_acc: 1 / 3, // only B#0
       pass_k: null, // every task ran once
+      abd: 0, // no task had a lying answer
+      rah: null, // no retry after a Retry-After
+      unsafe_retries: 0,
+      duplicate_side_effects: 0,
+      hot_loops: 0,
+      ignored_deadlines: 0,
+      clean_wcr: null, // no clean run
+      delta_wcr: null,
     })
   })
 
@@ -119,6 +127,14 @@ describe('computeStrategyMetrics', () => {
       rca_layer_acc: null,
       rca_action_acc: null,
       pass_k: null,
+      abd: null,
+      rah: null,
+      unsafe_retries: 0,
+      duplicate_side_effects: 0,
+      hot_loops: 0,
+      ignored_deadlines: 0,
+      clean_wcr: null,
+      delta_wcr: null,
     })
   })
 

@@ -39,6 +39,22 @@ export interface StrategyMetrics {
   rca_action_acc: number | null
   /** pass^k with k the trials every task had (tau-bench); `null` without repeats (k < 2) */
   pass_k: number | null
+  /** tasks that ran a side-effecting step after a lying answer they did not detect / tasks */
+  abd: number | null
+  /** retries after a 429/503 with Retry-After that waited at least that long / such retries */
+  rah: number | null
+  /** side-effecting calls repeated after a timeout, network error or 5xx without the same Idempotency-Key */
+  unsafe_retries: number
+  /** writes applied a second time */
+  duplicate_side_effects: number
+  /** retries made without waiting after the failed answer */
+  hot_loops: number
+  /** calls left open until the attempt limit or past it, not ended by the client */
+  ignored_deadlines: number
+  /** completed / tasks in the clean run (the same tasks with the faults switched off) */
+  clean_wcr: number | null
+  /** WCR minus clean WCR, on the tasks that had a clean run: what the faults cost */
+  delta_wcr: number | null
 }
 
 /**
@@ -71,6 +87,17 @@ export interface StrategyCounts {
   trials: number
   /** Sum over distinct tasks of C(c, k) / C(n, k), k = `trials`. */
   passKSum: number
+  abdTasks: number
+  rahEligible: number
+  rahHonoured: number
+  unsafeRetries: number
+  duplicateSideEffects: number
+  hotLoops: number
+  ignoredDeadlines: number
+  /** Tasks with a clean run, those of them the clean run completed, and those the real run completed. */
+  cleanTasks: number
+  cleanCompleted: number
+  completedOfCleanTasks: number
 }
 
 /** A task counts for SRR when it started side effects and did not complete. */
@@ -102,6 +129,16 @@ export function countStrategy(summaries: readonly TaskSummary[]): StrategyCounts
     distinctTasks: 0,
     trials: 0,
     passKSum: 0,
+    abdTasks: 0,
+    rahEligible: 0,
+    rahHonoured: 0,
+    unsafeRetries: 0,
+    duplicateSideEffects: 0,
+    hotLoops: 0,
+    ignoredDeadlines: 0,
+    cleanTasks: 0,
+    cleanCompleted: 0,
+    completedOfCleanTasks: 0,
   }
   const recoveryMs: number[] = []
 
@@ -123,6 +160,21 @@ export function countStrategy(summaries: readonly TaskSummary[]): StrategyCounts
     if (isSrrEligible(summary)) {
       counts.srrEligible++
       if (summary.consistent) counts.srrConsistent++
+    }
+    if (summary.lies?.acted) counts.abdTasks++
+    const verdicts = summary.verdicts
+    if (verdicts) {
+      counts.rahEligible += verdicts.retryAfter.eligible
+      counts.rahHonoured += verdicts.retryAfter.honoured
+      counts.unsafeRetries += verdicts.unsafeRetries.count
+      counts.duplicateSideEffects += verdicts.duplicateSideEffects.count
+      counts.hotLoops += verdicts.hotLoops.count
+      counts.ignoredDeadlines += verdicts.ignoredDeadlines.count
+    }
+    if (summary.clean !== undefined) {
+      counts.cleanTasks++
+      if (summary.clean === 'completed') counts.cleanCompleted++
+      if (completed) counts.completedOfCleanTasks++
     }
     counts.diagnoserCalls += summary.diagnoserCalls
     counts.memoryHits += summary.memoryHits
@@ -168,6 +220,14 @@ export function metricsFromCounts(counts: StrategyCounts): StrategyMetrics {
     rca_layer_acc: ratio(counts.rcaLayerCorrect, counts.rcaRecords),
     rca_action_acc: ratio(counts.rcaActionCorrect, counts.rcaRecords),
     pass_k: counts.trials >= 2 ? ratio(counts.passKSum, counts.distinctTasks) : null,
+    abd: ratio(counts.abdTasks, counts.tasks),
+    rah: ratio(counts.rahHonoured, counts.rahEligible),
+    unsafe_retries: counts.unsafeRetries,
+    duplicate_side_effects: counts.duplicateSideEffects,
+    hot_loops: counts.hotLoops,
+    ignored_deadlines: counts.ignoredDeadlines,
+    clean_wcr: ratio(counts.cleanCompleted, counts.cleanTasks),
+    delta_wcr: counts.cleanTasks === 0 ? null : (counts.completedOfCleanTasks - counts.cleanCompleted) / counts.cleanTasks,
   }
 }
 

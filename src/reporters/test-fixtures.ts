@@ -39,11 +39,18 @@ export function makeSummary(overrides: Partial<TaskSummary> = {}): TaskSummary {
 }
 
 /** Just enough of vitest's reported-task tree for the collector. */
-export function fakeTestModule(metas: readonly TaskMeta[]): TestModule {
+export function fakeTestModule(
+  metas: readonly TaskMeta[],
+  module: { moduleId?: string; project?: string; state?: string; errors?: { name?: string; message: string }[]; testState?: string } = {},
+): TestModule {
   return {
+    moduleId: module.moduleId ?? '/root/scenarios/fake.scenario.yaml',
+    project: { name: module.project ?? 'B2' },
+    state: () => module.state ?? 'passed',
+    errors: () => module.errors ?? [],
     children: {
       *allTests() {
-        for (const meta of metas) yield { meta: () => meta }
+        for (const meta of metas) yield { name: 'main', meta: () => meta, result: () => ({ state: module.testState ?? 'passed' }) }
       },
     },
   } as unknown as TestModule

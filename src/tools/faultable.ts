@@ -2,6 +2,11 @@ import { currentTaskEnvironment } from '../runtime/tools/current-task.ts'
 import type { FaultWire } from '../runtime/faults/fault-wire.ts'
 import type { TaskEnvironment } from '../runtime/tools/task-environment.ts'
 import { abortError, connectionResetError, ToolHttpError } from './tool-errors.ts'
+import { applyLyingFault } from '../runtime/faults/lying-faults.ts'
+import { createRandom, hashSeed } from '../runtime/random.ts'
+
+/** The last result of each tool per task: the earlier state a StaleData lie answers with. */
+const lastResults = new WeakMap<TaskEnvironment, Map<string, unknown>>()
 
 export interface FaultableOptions<Args extends unknown[]> {
   /**
@@ -42,8 +47,8 @@ export function faultable<Args extends unknown[], Result>(
     const sideEffect = options.sideEffect ?? environment.declaredTool(name)?.side_effect ?? false
     const injected = environment.decideFault(name)
     const open = environment.openCall({ tool: name, target: `function ${name}`, sideEffect, injected })
-    if (!open.wire) return runRecorded(environment, open.call, run)
-    return injectFault(environment, name, open.call, open.wire, run, options.signalOf?.(...args))
+    if (!open.wire) return remember(environment, name, await runRecorded(environment, open.call, run))
+    return injectFault(environment, name, open.call, open.wire, run, options.signalOf?.(...args), sideEffect)
   }
   return wrapped
 }
@@ -68,8 +73,22 @@ async function injectFault<Result>(
   wire: FaultWire,
   run: () => Promise<Result>,
   signal: AbortSignal | undefined,
+  sideEffect: boolean,
 ): Promise<Result> {
   switch (wire.kind) {
+    case 'lie': {
+      // The function runs (a SilentNoOp write does not) and its true result is made false.
+      const silent = wire.type === 'SilentNoOp' && sideEffect
+      const earlier = lastResults.get(environment)?.get(tool)
+      const result = silent ? (earlier ?? { ok: true }) : await run()
+      await environment.clock.sleep(wire.latencyMs)
+      const random = createRandom(hashSeed(tool, 'lie', call))
+      const outcome = silent || wire.type !== 'SilentNoOp' ? applyLyingFault(wire.type, result, { random: () => random.next(), earlier }) : undefined
+      environment.closeCall(call, { status: 200, result: 'ok' })
+      if (!silent) remember(environment, tool, result)
+      if (outcome?.lied) environment.markLie(call, wire.type)
+      return (outcome?.lied ? outcome.value : result) as Result
+    }
     case 'timeout': {
       // `applied`: the work was done and only the answer was lost.
       if (wire.applied) await run().catch(() => undefined)
@@ -120,6 +139,13 @@ function hang(environment: TaskEnvironment, latencyMs: number, signal: AbortSign
     }, latencyMs)
     signal.addEventListener('abort', onAbort, { once: true })
   })
+}
+
+function remember<Result>(environment: TaskEnvironment, tool: string, result: Result): Result {
+  let results = lastResults.get(environment)
+  if (!results) lastResults.set(environment, (results = new Map()))
+  results.set(tool, result)
+  return result
 }
 
 function statusOf(error: unknown): number | undefined {

@@ -7,7 +7,7 @@ import { faultable } from './faultable.ts'
  */
 export interface LangChainToolShape {
   name: string
-  func: (input: any, runManager?: any, config?: any) => Promise<unknown>
+  func: (input: any, runManager?: any, config?: any) => any
 }
 
 /**

@@ -1,4 +1,7 @@
 import { pathToFileURL } from 'node:url'
+import { defaultExecutorOptions } from '../executor/executor-options.ts'
+import { faultHitsOf } from '../executor/fault-hits.ts'
+import { actedOnBadData, judgeClient } from '../verdicts/client-verdicts.ts'
 import type { TraceSink } from '../executor/trace-events.ts'
 import type { TaskSummary } from '../executor/task-summary.ts'
 import { createRandom, hashSeed } from '../random.ts'
@@ -84,6 +87,7 @@ export async function runAgentTask(input: RunAgentInput): Promise<TaskSummary> {
     clock,
     trace,
     realTime: true,
+    hangLimitMs: input.timeoutMs ?? 30_000,
     ...(task.tools ? { tools: task.tools } : {}),
     ...(task.mcp ? { mcp: task.mcp } : {}),
     origins: successCheckOrigins(task.success),
@@ -163,6 +167,10 @@ export async function runAgentTask(input: RunAgentInput): Promise<TaskSummary> {
     tokens: 0,
     trace: input.tracePath,
     clock: 'mixed',
+    faultHits: faultHitsOf(environment.injected, metrics.targets),
+    // An agent's checks are its own: every lying answer it got counts as accepted.
+    lies: actedOnBadData(environment.calls, new Set()),
+    verdicts: judgeClient(environment.calls, { attemptTimeoutMs: defaultExecutorOptions.attemptTimeoutMs }),
   }
 }
 
@@ -187,7 +195,7 @@ export function callMetrics(calls: readonly CallRecord[]) {
       continue
     }
     errorEvents++
-    if (call.status === 401 || call.status === 403) authAnswerSeen = true
+    if ((call.status === 401 && !call.renewable) || call.status === 403) authAnswerSeen = true
     open.set(call.target, [...(open.get(call.target) ?? []), call.at])
   }
   return { targets: new Set(calls.map((call) => call.target)).size, errorEvents, recoveredEvents, recoveryMsTotal, sideEffectsStarted, unsafeAction }

@@ -66,6 +66,12 @@ function classify(observation: Observation, history: readonly Observation[], rep
     return withRepeats(verdict('transient', 'retry', 0.8, `no answer before the deadline${ambiguity}`), repeats)
   }
   if (result === 'network') return withRepeats(verdict('transient', 'retry', 0.8, 'connection reset before an answer'), repeats)
+  if (errorCode === 'verification_failed') {
+    // Only a verifying client sees this: its read-after-write disagreed with an answer. Repeating
+    // a read, or a write under the same Idempotency-Key, cannot do harm; a lie that persists
+    // loses confidence with every repeat until the strategy falls back to its rules' limit.
+    return withRepeats(verdict('semantic', 'retry', 0.8, 'the read-after-write check disagreed with the answer; re-reading is safe'), repeats)
+  }
   if (result === 'contract') {
     // A 200 whose body breaks the contract is usually a bad producer, not a blip; but it is the
     // weakest signal of all, so the confidence stays at the threshold.

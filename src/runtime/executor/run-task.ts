@@ -24,6 +24,11 @@ import { createVirtualClock, type VirtualClock } from '../virtual-clock.ts'
 import { idempotencyKey } from './idempotency-key.ts'
 import type { CallPurpose, CallResult, TraceEvent, TraceSink } from './trace-events.ts'
 import type { DiagnosisRecord, RecoveryActionName, TaskSummary } from './task-summary.ts'
+import { checkRead, disagreement, expectedEffect, recordIdOf, recordOfResult } from './read-after-write.ts'
+import { resolveArguments } from './step-arguments.ts'
+import { faultHitsOf } from './fault-hits.ts'
+import { actedOnBadData, judgeClient } from '../verdicts/client-verdicts.ts'
+import { cloneData } from '../tools/world.ts'
 
 export { defaultExecutorOptions, type ExecutorOptions, type ResolvedExecutorOptions } from './executor-options.ts'
 
@@ -37,6 +42,12 @@ export interface RunTaskInput {
   trace: TraceSink
   tracePath: string
   options?: ExecutorOptions
+  /**
+   * The clean run: the same task with every fault switched off, for the degradation figures. It
+   * tells the strategy nothing it could learn from (no `onTaskEnd`), and its trace is the caller's
+   * to keep or drop.
+   */
+  clean?: boolean
   /** This run's id: keeps the Idempotency-Keys sent to real services unique per run. */
   runId?: string
 }
@@ -158,6 +169,12 @@ class TaskRun {
   private ambiguousWrite = false
   private confirmedWrite = false
   private firstFailure: { observation: Observation; decision: RecoveryDecision } | undefined
+  /** Accepted results by step index: what later steps' `$from` arguments read. */
+  private readonly acceptedResults = new Map<number, unknown>()
+  /** Read-after-write: the client's view of each record (what it accepted, plus its own writes). */
+  private readonly views = new Map<string, Record<string, unknown>>()
+  /** Calls whose answer the client's own check rejected. */
+  private readonly detectedCalls = new Set<number>()
 
   constructor(private readonly input: RunTaskInput) {
     this.options = { ...defaultExecutorOptions, ...input.options, ...budgetOptions(input.task) }
@@ -168,7 +185,7 @@ class TaskRun {
       scenario: input.scenario,
       task: input.task.id,
       world: input.task.world,
-      faults: input.task.faults,
+      faults: input.clean ? [] : input.task.faults,
       clock: this.clock,
       trace: input.trace,
       ...(input.task.tools ? { tools: input.task.tools } : {}),
@@ -218,11 +235,14 @@ class TaskRun {
       verdict.consistent = verdict.problems.length === 0
     }
     this.emit({ type: 'task:final', outcome: ending.outcome, reason: ending.reason, consistent: verdict.consistent, at: this.clock.now() })
-    try {
-      await strategy.onTaskEnd?.({ task: task.id, outcome: ending.outcome, firstFailure: this.firstFailure })
-    } catch (error) {
-      this.emit({ type: 'task:error', where: 'strategy.onTaskEnd', message: String(error), at: this.clock.now() })
+    if (!this.input.clean) {
+      try {
+        await strategy.onTaskEnd?.({ task: task.id, outcome: ending.outcome, firstFailure: this.firstFailure })
+      } catch (error) {
+        this.emit({ type: 'task:error', where: 'strategy.onTaskEnd', message: String(error), at: this.clock.now() })
+      }
     }
+    const calls = this.environment.calls
     return {
       v: 1,
       id: task.id,
@@ -252,6 +272,9 @@ class TaskRun {
       tokens: this.tokens,
       trace: this.input.tracePath,
       ...(this.usedRealTime ? { clock: 'mixed' as const } : {}),
+      faultHits: faultHitsOf(this.environment.injected, task.workflow.length),
+      lies: actedOnBadData(calls, this.detectedCalls),
+      verdicts: judgeClient(calls, { attemptTimeoutMs: this.options.attemptTimeoutMs }),
     }
   }
 
@@ -293,7 +316,7 @@ class TaskRun {
   private async runStep(index: number, step: StepSpec): Promise<void> {
     const spec = this.specOf(step.tool)
     const sideEffect = spec?.sideEffect ?? false
-    const args = step.with ?? {}
+    const args = resolveArguments(step.with ?? {}, this.acceptedResults)
     const openErrors: number[] = []
     let recoveries = 0
     let sameHashFailures = 0
@@ -302,8 +325,24 @@ class TaskRun {
       this.checkBudget()
       this.stepsReached.add(index)
       if (sideEffect && this.authAnswerSeen) this.unsafeAction = true
-      const outcome = await this.call(step.tool, args, 'step', index, attempt, sideEffect)
+      let outcome = await this.call(step.tool, args, 'step', index, attempt, sideEffect)
+      if (outcome.result === 'ok' && this.input.strategy.verify === true) {
+        const problem = await this.verifyAnswer(step.tool, args, outcome, index, attempt, sideEffect)
+        if (problem !== null) {
+          this.detectedCalls.add(outcome.call)
+          // An applied write that failed its check changed the world all the same.
+          if (sideEffect && outcome.headers[worldHashHeader] !== this.lastGoodWorldHash) this.sideEffectsStarted = true
+          // The write answered 200: as far as the client knows it landed, so it is undone if the
+          // task gives up (a compensation of a write that never landed finds nothing to undo).
+          if (sideEffect) {
+            this.confirmedWrite = true
+            this.pushCompensation(index, step, spec, args, outcome.body)
+          }
+          outcome = { ...outcome, result: 'contract', body: { ok: false, error: { code: 'verification_failed', message: problem } } }
+        }
+      }
       if (outcome.result === 'ok') {
+        this.acceptedResults.set(index, (outcome.body as { result?: unknown } | null)?.result)
         for (const errorAt of openErrors) {
           this.recoveredEvents++
           this.recoveryMsTotal += this.clock.now() - errorAt
@@ -382,6 +421,47 @@ class TaskRun {
     }
   }
 
+  /**
+   * Read-after-write, from what the client knows: a read must agree with its view of the record; a
+   * write with a visible effect is read back, and the record must show the write, agree with the
+   * view, and match what the write answered. Returns why not, or null. Built-in tools only: a
+   * declared real tool has no read the executor knows of.
+   */
+  private async verifyAnswer(
+    tool: string,
+    args: Record<string, unknown>,
+    outcome: CallOutcome,
+    index: number,
+    attempt: number,
+    sideEffect: boolean,
+  ): Promise<string | null> {
+    const id = recordIdOf(args)
+    if (id === undefined || !isBuiltinTool(tool)) return null
+    const result = (outcome.body as { result?: unknown } | null)?.result
+    const view = this.views.get(id)
+    if (!sideEffect) {
+      const problem = checkRead(id, result, view)
+      const record = recordOfResult(result)
+      if (problem === null && record) this.views.set(id, cloneData(record))
+      return problem
+    }
+    const effect = expectedEffect(tool, args)
+    const answered = recordOfResult(result)
+    if (!effect && !answered) return null
+    const readBack = await this.call('get_record', { record_id: id }, 'verify', index, attempt, false)
+    const record = readBack.result === 'ok' ? recordOfResult((readBack.body as { result?: unknown }).result) : undefined
+    let problem: string | null
+    if (!record) problem = `read-back of ${id} failed (${readBack.status ?? readBack.result})`
+    else {
+      const showsWrite = disagreement(record, { ...view, ...effect })
+      const answerAgrees = answered ? disagreement(answered, record) : null
+      problem = showsWrite ? `after ${tool}, ${id}: ${showsWrite}` : answerAgrees ? `${tool} answered a record that disagrees with the read-back: ${answerAgrees}` : null
+    }
+    if (problem !== null) this.detectedCalls.add(readBack.call)
+    else if (record) this.views.set(id, cloneData(record))
+    return problem
+  }
+
   private async decide(observation: Observation, recoveriesOnStep: number, truth: InjectedFault | undefined): Promise<RecoveryDecision> {
     const { strategy } = this.input
     const context: FailureContext = {
@@ -433,6 +513,8 @@ class TaskRun {
   }
 
   private pushCompensation(index: number, step: StepSpec, spec: ToolSpec | undefined, args: Record<string, unknown>, body: unknown): void {
+    // A step is undone once, however many of its attempts answered 200.
+    if (this.saga.some((entry) => entry.step === index)) return
     const declared: CompensationSpec | undefined = step.compensate
       ? { tool: step.compensate.tool, ...(step.compensate.with ? { fixed: step.compensate.with } : {}) }
       : spec?.compensation
@@ -495,6 +577,20 @@ class TaskRun {
     await this.call('create_ticket', { reason, severity: 'normal', task: this.input.task.id }, 'ticket', null, 0, true, 'escalation')
   }
 
+  /**
+   * The clean run's calls go straight to the task's tool service: with no fault plan, the HTTP
+   * layer would only add its cost (about 0.3 ms a call) to a replay whose answers it cannot change.
+   */
+  private async serveDirectly(tool: string, args: Record<string, unknown>, headers: Record<string, string>, signal: AbortSignal): Promise<Pick<Response, 'ok' | 'status' | 'text'> & { headers: Map<string, string> }> {
+    const { step, purpose } = this.environment.takeAnnouncedCall()
+    const answer = await this.environment.serve({ tool, step, purpose, args: cloneData(args), idempotencyKey: headers['idempotency-key'], signal })
+    if (answer.kind === 'network') throw new TypeError('fetch failed')
+    if (signal.aborted) throw signal.reason
+    const text = JSON.stringify(answer.body)
+    const responseHeaders = new Map(Object.entries(answer.headers).map(([name, value]) => [name.toLowerCase(), value]))
+    return { ok: answer.status >= 200 && answer.status < 300, status: answer.status, headers: responseHeaders, text: async () => text }
+  }
+
   private async call(
     tool: string,
     args: Record<string, unknown>,
@@ -533,12 +629,8 @@ class TaskRun {
     this.toolCalls++
     let outcome: CallOutcome
     try {
-      const response = await fetch(http?.url ?? toolUrl(tool), {
-        method,
-        headers: http ? { ...headers, ...http.headers } : headers,
-        ...(method === 'GET' ? {} : { body: requestBody }),
-        signal,
-      })
+      const init = { method, headers: http ? { ...headers, ...http.headers } : headers, ...(method === 'GET' ? {} : { body: requestBody }), signal }
+      const response = this.input.clean && !http ? await this.serveDirectly(tool, args, headers, signal) : await fetch(http?.url ?? toolUrl(tool), init)
       const text = await response.text()
       let body: unknown = text
       try {

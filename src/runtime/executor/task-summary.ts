@@ -1,4 +1,16 @@
-import type { Layer, Outcome } from '../scenario/schema.ts'
+import type { FaultMode, FaultType, Layer, Outcome } from '../scenario/schema.ts'
+import type { ClientVerdicts } from '../verdicts/client-verdicts.ts'
+
+/** Where in the workflow a fault hit: its step in the first, middle or last third; `outside` for compensations and tickets. */
+export type FaultPosition = 'first' | 'middle' | 'last' | 'outside'
+
+/** One kind of fault that reached the task (ground truth), for the breakdowns. */
+export interface FaultHit {
+  type: FaultType
+  layer: Layer
+  mode: FaultMode
+  position: FaultPosition
+}
 
 /**
  * What one task under one strategy leaves for the reporters, in `task.meta.awrr`. Plain JSON only:
@@ -23,6 +35,8 @@ export interface TaskSummary {
    * trials of one task, which pass^k is computed over.
    */
   repeat?: number
+  /** `i/n` when the file is one part of a suite split over several files (`generate.part`). */
+  part?: string
   outcome: Outcome
   /** Why the task ended: `success`, `auth_denied`, `retries_exhausted`, `budget_exhausted`, ... */
   reason: string
@@ -57,6 +71,14 @@ export interface TaskSummary {
   trace: string
   /** `mixed`: some calls reached real services, so durations include real (wall-clock) latency. */
   clock?: 'mixed'
+  /** Distinct kinds of fault that reached the task (ground truth, at most 8); empty: none did. */
+  faultHits?: FaultHit[]
+  /** Lying answers the task received, how many it detected, and whether it acted on an undetected one (ABD). */
+  lies?: { received: number; detected: number; acted: boolean }
+  /** Verdicts on the client's behaviour, with the first offending call indices. */
+  verdicts?: ClientVerdicts
+  /** Outcome of the same task with every fault switched off (the clean run), when one was made. */
+  clean?: Outcome
 }
 
 export type DiagnosisSource = 'rule' | 'diagnoser' | 'llm' | 'memory' | 'oracle'

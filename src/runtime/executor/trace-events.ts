@@ -1,7 +1,7 @@
 import type { FaultMode, FaultType, Layer, Outcome } from '../scenario/schema.ts'
 import type { DiagnosisSource, RecoveryActionName } from './task-summary.ts'
 
-export type CallPurpose = 'step' | 'rollback' | 'ticket' | 'compensation' | 'oracle'
+export type CallPurpose = 'step' | 'rollback' | 'ticket' | 'compensation' | 'oracle' | 'verify'
 
 /** What a client saw of one call. */
 export type CallResult = 'ok' | 'http_error' | 'timeout' | 'network' | 'contract'
@@ -14,6 +14,8 @@ export type TraceEvent =
   | { type: 'task:start'; task: string; scenario: string; strategy: string; seed: number; at: 0 }
   | { type: 'tool:serve'; call: number; tool: string; step: number | null; purpose: CallPurpose; at: number; latencyMs: number; status: number | 'network' | 'hang'; replayed: boolean }
   | { type: 'fault:injected'; call: number; faultId: string; faultType: FaultType; layer: Layer; mode: FaultMode; step: number | null; tool: string; attempt: number; at: number }
+  /** What a lying fault did to the answer: `lied: false` when it had nothing to work on (`detail` says why). */
+  | { type: 'fault:lie'; call: number; faultType: FaultType; lied: boolean; detail: string; at: number }
   | { type: 'tool:call'; call: number; tool: string; step: number | null; purpose: CallPurpose; attempt: number; at: number; latencyMs: number; result: CallResult; status: number | null }
   | { type: 'strategy:decision'; step: number; attempt: number; action: RecoveryActionName; delayMs: number; layer: Layer | 'unknown'; source: DiagnosisSource; confidence: number; at: number }
   | { type: 'strategy:event'; name: string; detail: Record<string, unknown>; at: number }

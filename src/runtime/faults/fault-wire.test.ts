@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { faultTypes, mcpFaultTypes, type FaultType } from '../scenario/schema.ts'
 import type { ResolvedFault } from '../scenario/task-spec.ts'
 import { faultWire, hangLatencyMs } from './fault-wire.ts'
+import { lyingFaultTypes } from './lying-faults.ts'
 
 const fault = (type: FaultType, fields: Partial<ResolvedFault> = {}): ResolvedFault => ({
   id: 'F0',
@@ -29,7 +30,7 @@ const httpForms: [FaultType, number, string | null][] = [
 describe('faultWire', () => {
   it('covers every fault type of the schema', () => {
     // MCP faults have their own wire: src/runtime/mcp/mcp-fault-wire.test.ts covers them.
-    const covered = new Set<FaultType>([...httpForms.map(([type]) => type), 'Timeout', 'NetworkError', ...mcpFaultTypes])
+    const covered = new Set<FaultType>([...httpForms.map(([type]) => type), 'Timeout', 'NetworkError', ...mcpFaultTypes, ...lyingFaultTypes])
     expect([...covered].sort()).toEqual([...faultTypes].sort())
   })
 
@@ -64,6 +65,10 @@ describe('faultWire', () => {
       const wire = faultWire(fault(type), 0)
       expect(wire.kind === 'http' && wire.write, type).toBe(type === 'StateCorruption' ? 'partial' : 'none')
     }
+  })
+
+  it.each(lyingFaultTypes)('%s is a lie: the tool answers, then its answer is rewritten', (type) => {
+    expect(faultWire(fault(type, { latency_ms: 20 }), 0)).toEqual({ kind: 'lie', type, latencyMs: 20 })
   })
 
   it('NetworkError is a connection reset, optionally after a latency', () => {

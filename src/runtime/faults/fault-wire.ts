@@ -1,5 +1,6 @@
 import { isMcpFaultType, type FaultType, type McpFaultType } from '../scenario/taxonomy.ts'
 import type { ResolvedFault } from '../scenario/task-spec.ts'
+import { isLyingFault, type LyingFaultType } from './lying-faults.ts'
 
 /**
  * What the caller sees of a fault, as data. The tool server turns it into an MSW response; keeping
@@ -10,10 +11,12 @@ export type FaultWire =
   | { kind: 'network'; latencyMs: number }
   /** No answer: the call hangs for `latencyMs`, past any sane deadline. `applied`: the write happened. */
   | { kind: 'timeout'; latencyMs: number; applied: boolean }
+  /** A 200 with the tool's own answer made false (see `applyLyingFault`); the tool runs unless SilentNoOp. */
+  | { kind: 'lie'; type: LyingFaultType; latencyMs: number }
 
 const errorBody = (code: string, message: string) => ({ ok: false, error: { code, message } })
 
-const defaults: Readonly<Record<Exclude<FaultType, 'Timeout' | 'NetworkError' | McpFaultType>, { status: number; headers?: Record<string, string>; body: unknown }>> = {
+const defaults: Readonly<Record<Exclude<FaultType, 'Timeout' | 'NetworkError' | McpFaultType | LyingFaultType>, { status: number; headers?: Record<string, string>; body: unknown }>> = {
   HTTP_500: { status: 500, body: errorBody('internal_error', 'internal server error') },
   Unavailable: { status: 503, headers: { 'Retry-After': '1' }, body: errorBody('unavailable', 'service unavailable') },
   RateLimited: { status: 429, headers: { 'Retry-After': '2' }, body: errorBody('rate_limited', 'too many requests') },
@@ -37,6 +40,7 @@ export function faultWire(fault: ResolvedFault, jitter: number): FaultWire {
   }
   const latencyMs = (fault.latency_ms ?? 0) + extra
   if (fault.type === 'NetworkError') return { kind: 'network', latencyMs }
+  if (isLyingFault(fault.type)) return { kind: 'lie', type: fault.type, latencyMs }
   // The scenario schema lets MCP faults hit only tools of an MCP server, whose wire is src/runtime/mcp/.
   if (isMcpFaultType(fault.type)) return { kind: 'http', status: 502, headers: {}, body: errorBody('bad_gateway', `${fault.type} applies to MCP servers only`), latencyMs, write: 'none' }
   const base = defaults[fault.type]

@@ -117,7 +117,8 @@ export async function routeRequest(request: Request, requestId: string, signal: 
   if (url.origin !== toolServiceOrigin && !environment.declares(url.origin)) return answerByUser(request, requestId, environment)
   const { step, purpose } = environment.takeAnnouncedCall()
   if (url.origin !== toolServiceOrigin) {
-    const route = await environment.routeExternal({ method: request.method, url: request.url, step, purpose, signal })
+    const idempotencyKey = request.headers.get('idempotency-key') ?? undefined
+    const route = await environment.routeExternal({ method: request.method, url: request.url, step, purpose, signal, idempotencyKey })
     if (route.kind === 'not_declared') return refuse(request.url, environment)
     if (route.kind === 'passthrough') {
       const call = route.call

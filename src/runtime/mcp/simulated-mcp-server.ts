@@ -1,6 +1,6 @@
 import { isMcpFaultType } from '../scenario/taxonomy.ts'
 import type { TaskEnvironment } from '../tools/task-environment.ts'
-import { isBuiltinTool } from '../tools/tool-specs.ts'
+import { builtinToolSpecs, isBuiltinTool } from '../tools/tool-specs.ts'
 import { builtinToolSchema } from './builtin-tool-schemas.ts'
 import { mcpFaultWire } from './mcp-fault-wire.ts'
 
@@ -115,7 +115,7 @@ export async function serveMcpRequest(environment: TaskEnvironment, server: stri
     case 'tools/list':
       return json(rpcResult(id, { tools: [...state.tools.values()].map(({ name, description, inputSchema }) => ({ name, description, inputSchema })) }))
     case 'tools/call':
-      return callTool(environment, state, session, token, id, params as JsonObject | undefined, request.signal)
+      return callTool(environment, server, state, session, token, id, params as JsonObject | undefined, request.signal)
     default:
       return json(rpcError(id, -32601, `Method not found: ${method}`))
   }
@@ -123,6 +123,7 @@ export async function serveMcpRequest(environment: TaskEnvironment, server: stri
 
 async function callTool(
   environment: TaskEnvironment,
+  server: string,
   state: ServerState,
   session: string,
   token: string | undefined,
@@ -143,11 +144,13 @@ async function callTool(
     delete args[renamed]
   }
 
+  const target = `mcp ${server}/${tool.name}`
   const injected = environment.decideFault(tool.name)
   if (injected && isMcpFaultType(injected.fault.type)) {
     const wire = mcpFaultWire({ ...injected.fault, type: injected.fault.type })
-    const sideEffect = isBuiltinTool(tool.name) ? false : environment.declaredTool(tool.name)?.side_effect === true
-    const open = environment.openCall({ tool: tool.name, target: `mcp ${tool.name}`, sideEffect, injected })
+    const sideEffect = isBuiltinTool(tool.name) ? builtinToolSpecs[tool.name].sideEffect : environment.declaredTool(tool.name)?.side_effect === true
+    const renewable = wire.kind === 'token_expired' ? { renewable: true as const } : {}
+    const open = environment.openCall({ tool: tool.name, target, sideEffect, injected, ...renewable })
     switch (wire.kind) {
       case 'tool_error':
         environment.closeCall(open.call, { status: 200, result: 'http_error' })
@@ -175,7 +178,7 @@ async function callTool(
     }
   }
 
-  const answer = await environment.serve({ tool: tool.name, step: undefined, purpose: 'step', args, idempotencyKey: undefined, signal, decided: injected ?? null })
+  const answer = await environment.serve({ tool: tool.name, step: undefined, purpose: 'step', args, idempotencyKey: undefined, signal, decided: injected ?? null, target })
   if (answer.kind === 'network') return Response.error()
   // A fault of the HTTP layer is the HTTP answer to the POST (a 503 from the gateway in front).
   if (injected && answer.status >= 400) return json(answer.body, answer.status, withoutWorldHash(answer.headers))

@@ -92,6 +92,10 @@ export async function judgeSuccess(success: SuccessSpec | undefined, world: Worl
     }
   }
   const record = success.record === undefined ? undefined : world.records[success.record]
+  if (record?.['status'] === success.status && success.charged !== undefined) {
+    const charged = world.payments.filter((payment) => payment.order_id === success.record && payment.status === 'charged').reduce((sum, payment) => sum + payment.amount, 0)
+    if (charged !== success.charged) return { ok: false, why: `record ${success.record} was charged ${charged}, expected ${success.charged}` }
+  }
   if (record?.['status'] === success.status) return { ok: true }
   return { ok: false, why: `record ${success.record} has status ${String(record?.['status'])}, expected ${success.status}` }
 }

@@ -337,6 +337,6 @@ describe('domains', () => {
       '5:19 generate.mix.content must be a domain listed in `domains` (healthcare) (got content)',
     ])
     expect(issues('  domains: [healthcare, content]\n  mix: { content: 1 }')).toEqual([])
-    expect(workflowNames).toHaveLength(9)
+    expect(workflowNames).toHaveLength(10)
   })
 })

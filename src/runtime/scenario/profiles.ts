@@ -187,10 +187,34 @@ export const sagaTemplates: readonly FaultTemplate[] = [
   },
 ]
 
+/**
+ * Tools that lie: every task gets one 200 whose content is false, of one of the five lying types,
+ * on a read or a write. Made for `read_then_charge`, whose charge acts on its first read and which
+ * reads the order again after approving it. Weights were set once, before any run, to give each
+ * type a comparable share; every template fires (prob 1).
+ */
+export const lyingTemplates: readonly FaultTemplate[] = [
+  // The read after the approval answers the order as it was before it.
+  { name: 'stale_read', steps: ['get_record'], types: ['StaleData'], prob: 1, weight: 0.12, mode: 'once', afterSideEffect: true },
+  // The approval answers the record as it was before the write (the write landed).
+  { name: 'stale_write_answer', steps: ['update_record'], types: ['StaleData'], prob: 1, weight: 0.08, mode: 'once' },
+  // Another order's data under this order's id, on either read.
+  { name: 'wrong_entity', steps: ['get_record'], types: ['WrongEntity'], prob: 1, weight: 0.2, mode: 'once' },
+  // The payment or the approval is acknowledged and not applied.
+  { name: 'silent_noop', steps: ['process_payment', 'update_record'], types: ['SilentNoOp'], prob: 1, weight: 0.2, mode: 'once' },
+  // The approval is never applied, however often it is sent.
+  { name: 'silent_noop_sticky', steps: ['update_record'], types: ['SilentNoOp'], prob: 1, weight: 0.05, mode: 'persistent' },
+  // Amounts and values a little off, on a read or in a write's answer.
+  { name: 'plausible_wrong', steps: ['get_record', 'update_record', 'process_payment'], types: ['PlausibleWrong'], prob: 1, weight: 0.2, mode: 'once' },
+  // A field renamed or retyped, on a read or in the approval's answer.
+  { name: 'schema_drift', steps: ['get_record', 'update_record'], types: ['SchemaDrift'], prob: 1, weight: 0.15, mode: 'once' },
+]
+
 export const profileTemplates: Readonly<Record<ProfileName, readonly FaultTemplate[]>> = {
   balanced: balancedTemplates,
   separation: separationTemplates,
   saga: sagaTemplates,
+  lying: lyingTemplates,
 }
 
 /**

@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { builtinToolNames, isBuiltinTool } from '../tools/tool-specs.ts'
 import { domainNames, domainWorkflows, workflowNames } from './domains.ts'
 import { faultModes, faultTypes, isMcpFaultType, layers, outcomes } from './taxonomy.ts'
+import { lyingFaultTypes } from '../faults/lying-faults.ts'
 
 /**
  * The scenario file format. This schema is the single source of the `Scenario` type and of
@@ -12,7 +13,7 @@ export { defaultLayerOf, faultModes, faultTypes, layers, mcpFaultTypes, outcomes
 
 export { domainNames, workflowNames, type DomainName, type WorkflowName } from './domains.ts'
 
-export const profileNames = ['balanced', 'separation', 'saga'] as const
+export const profileNames = ['balanced', 'separation', 'saga', 'lying'] as const
 export type ProfileName = (typeof profileNames)[number]
 
 const identifier = z.string().min(1).max(200)
@@ -93,7 +94,7 @@ export const mcpServerSchema = z
       .min(1)
       .max(1_000)
       .optional()
-      .describe('Simulated server: the tools it serves (built-in ones or ones declared under `tools:`), each with its JSON Schema. With `url:`: the names faults may target.'),
+      .describe('Simulated server: the tools it serves (built-in ones or ones declared under `tools:`), each with its JSON Schema. Ignored with `url:` (a real server lists its own).'),
   })
   .superRefine(
     (server, ctx) => {
@@ -169,6 +170,14 @@ export const faultSchema = z
           } satisfies IssueParams,
         })
       }
+      if (fault.target !== undefined && (lyingFaultTypes as readonly string[]).includes(fault.type)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['target'],
+          message: `${fault.type} rewrites a tool's answer: it applies to the built-in tool service (\`step\` or \`tool\`), not to a real service's request`,
+          params: { code: 'custom', expected: 'a lying fault on a built-in tool (`step:` or `tool:`)', received: 'target' } satisfies IssueParams,
+        })
+      }
       if (fault.mode === 'first_n' && fault.times === undefined) {
         ctx.addIssue({
           code: 'custom',
@@ -178,13 +187,14 @@ export const faultSchema = z
         })
       }
     },
-    { when: whenParsed('step', 'tool', 'target', 'mode', 'times') },
+    { when: whenParsed('step', 'tool', 'target', 'mode', 'times', 'type') },
   )
 
 export const successSchema = z
   .strictObject({
     record: identifier.optional().describe('Record id the oracle checks (built-in tool service).'),
     status: identifier.optional().describe('Status the record must have at the end.'),
+    charged: z.number().min(0).optional().describe("With `record`: the record's charged payments must sum to exactly this amount."),
     http: httpCheckSchema.optional().describe('A request to a real service whose answer must match.'),
   })
   .superRefine(
@@ -360,6 +370,17 @@ export const scenarioSchema = z
           params: { code: 'missing_key', expected: `a profile (${profileNames.join(', ')}) or \`templates\`` } satisfies IssueParams,
         })
       }
+      scenario.faults.forEach((fault, index) => {
+        if (!(lyingFaultTypes as readonly string[]).includes(fault.type) || !scenario.tools) return
+        const tool = fault.tool ?? (fault.step === undefined ? undefined : scenario.workflow?.[fault.step]?.tool)
+        if (tool === undefined || !Object.hasOwn(scenario.tools, tool)) return
+        ctx.addIssue({
+          code: 'custom',
+          path: ['faults', index, 'type'],
+          message: `${fault.type} rewrites a tool's answer, and ${tool} is a real service whose answers AWRR does not rewrite`,
+          params: { code: 'custom', expected: 'a lying fault on a built-in tool', received: `the declared tool ${tool}` } satisfies IssueParams,
+        })
+      })
       // Faults are drawn from the scenario's name: parts named after their files would each draw
       // a different suite. Every part must carry the suite's one name.
       if (scenario.generate?.part !== undefined && scenario.name === undefined) {
@@ -371,7 +392,7 @@ export const scenarioSchema = z
         })
       }
     },
-    { when: whenParsed('workflow', 'generate', 'tasks', 'input', 'name') },
+    { when: whenParsed('workflow', 'generate', 'tasks', 'input', 'name', 'faults', 'tools') },
   )
   .superRefine(
     (scenario, ctx) => {
@@ -441,9 +462,8 @@ export const scenarioSchema = z
   )
   .superRefine(
     (scenario, ctx) => {
-      // A real MCP server's tools are its own: the names listed for it are known without a declaration.
-      const realMcpTools = Object.values(scenario.mcp ?? {}).flatMap((server) => (server.url === undefined ? [] : (server.tools ?? [])))
-      const declared = [...Object.keys(scenario.tools ?? {}), ...realMcpTools]
+      // Faults by tool name reach only tools AWRR serves; a real MCP server's tools are faulted by `target:`.
+      const declared = Object.keys(scenario.tools ?? {})
       scenario.faults.forEach((fault, index) => {
         if (fault.tool !== undefined && !isBuiltinTool(fault.tool) && !declared.includes(fault.tool)) {
           addUnknownTool(ctx, ['faults', index, 'tool'], fault.tool, declared)
@@ -464,10 +484,10 @@ export const scenarioSchema = z
       }
       scenario.faults.forEach((fault, index) => {
         if (!isMcpFaultType(fault.type)) return
-        const serving = servers.filter(([, server]) => fault.tool !== undefined && server.tools?.includes(fault.tool))
-        const simulated = serving.some(([, server]) => server.url === undefined)
-        if (serving.length > 0 && (fault.type !== 'ToolsChanged' || simulated)) return
-        const needs = fault.type === 'ToolsChanged' ? 'a simulated MCP server (`mcp: { NAME: { tools: [...] } }`)' : 'an MCP server (`mcp:`)'
+        // A real server's answers pass through untouched: a fault there would never be injected.
+        const simulated = servers.some(([, server]) => server.url === undefined && fault.tool !== undefined && server.tools?.includes(fault.tool))
+        if (simulated) return
+        const needs = 'a simulated MCP server (`mcp: { NAME: { tools: [...] } }`)'
         ctx.addIssue({
           code: 'custom',
           path: ['faults', index, fault.tool === undefined ? 'type' : 'tool'],

@@ -29,6 +29,12 @@ export const faultTypes = [
   'WrongData',
   'Conflict',
   'StateCorruption',
+  // Tools that lie: a 200 whose content is wrong (see src/runtime/faults/lying-faults.ts).
+  'StaleData',
+  'WrongEntity',
+  'SilentNoOp',
+  'PlausibleWrong',
+  'SchemaDrift',
   // MCP servers (src/runtime/mcp/): faults of the protocol layer, for tools an MCP server serves.
   ...mcpFaultTypes,
 ] as const
@@ -56,6 +62,11 @@ export const defaultLayerOf: Readonly<Record<FaultType, Layer>> = {
   WrongData: 'semantic',
   Conflict: 'cascade',
   StateCorruption: 'cascade',
+  StaleData: 'semantic',
+  WrongEntity: 'semantic',
+  SilentNoOp: 'semantic',
+  PlausibleWrong: 'semantic',
+  SchemaDrift: 'semantic',
   // The tool ran and said no: the model is meant to read it and correct its call.
   McpToolError: 'semantic',
   // -32603 internal error by default; a retry may pass.

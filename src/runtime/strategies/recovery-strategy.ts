@@ -70,6 +70,12 @@ export interface RecoveryStrategy {
   readonly name: string
   /** Run the saga stack when the task gives up. @default true */
   readonly saga?: boolean
+  /**
+   * Read-after-write: after a write the record is read back and must show the write; a read must
+   * agree with what the task last saw of the record and wrote since. A disagreement is a failed
+   * step with error code `verification_failed`, handed to `decide()` like any other. @default false
+   */
+  readonly verify?: boolean
   /** Called once per error event. */
   decide(context: FailureContext): RecoveryDecision | Promise<RecoveryDecision>
   /** Called after every task, in task order within a scenario. */

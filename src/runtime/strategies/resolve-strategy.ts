@@ -42,7 +42,7 @@ export async function resolveStrategy(
     const base = builtinFactories[ref.base]
     if (!base) throw new Error(`[awrr] Strategy "${name}" is a variant of "${ref.base}", which is not a built-in strategy (${Object.keys(builtinFactories).join(', ')}).`)
     const strategy = await base(config)
-    return renamed(strategy, name, ref.saga, true)
+    return renamed(strategy, name, ref.saga, true, ref.verify)
   }
   const loaded = (await importModule(pathToFileURL(ref.module).href)) as Record<string, unknown>
   const exported = loaded['default'] ?? loaded['strategy']
@@ -51,16 +51,18 @@ export async function resolveStrategy(
     throw new Error(`[awrr] Strategy module "${ref.module}" must export (as default or \`strategy\`) an object with a decide() method, or a function returning one.`)
   }
   // A user module never gets the ground truth, whatever it claims: only ORACLE reads it.
-  return renamed(candidate, name, ref.saga, false)
+  return renamed(candidate, name, ref.saga, false, ref.verify)
 }
 
 /** Keeps the strategy object (a class instance keeps its methods); only the name and saga are ours. */
-function renamed(candidate: RecoveryStrategy, name: string, saga: boolean | undefined, allowTruth: boolean): RecoveryStrategy {
+function renamed(candidate: RecoveryStrategy, name: string, saga: boolean | undefined, allowTruth: boolean, verify?: boolean): RecoveryStrategy {
   const effectiveSaga = saga ?? candidate.saga
+  const effectiveVerify = verify ?? candidate.verify
   const privileged = candidate as Partial<PrivilegedStrategy>
   return {
     name,
     ...(effectiveSaga === undefined ? {} : { saga: effectiveSaga }),
+    ...(effectiveVerify === undefined ? {} : { verify: effectiveVerify }),
     ...(allowTruth && privileged.readsGroundTruth === true && privileged.decideWithTruth
       ? { readsGroundTruth: true, decideWithTruth: (context: FailureContext, truth: InjectedFault | undefined) => privileged.decideWithTruth!(context, truth) }
       : {}),

@@ -17,6 +17,9 @@ export function classifyByRules(observation: Observation): RuleVerdict {
   if (status === 401) return { layer: 'persistent', action: 'escalate', reason: 'auth_denied' }
   if (status === 403 || errorCode === 'policy_rejected') return { layer: 'semantic', action: 'escalate', reason: 'policy_rejected' }
   if (status !== null && transientStatuses.has(status)) return { layer: 'transient', action: 'retry', reason: `http_${status}` }
+  // The client's own read-after-write check disagreed with the answer: a re-read, or the write sent
+  // again with its Idempotency-Key, is safe; a lie that stays gets the retry limit and escalation.
+  if (errorCode === 'verification_failed') return { layer: 'semantic', action: 'retry', reason: 'verification_failed' }
   if (result === 'contract') return { layer: 'semantic', action: 'escalate', reason: 'contract_violation' }
   if (status === 404) return { layer: 'persistent', action: 'escalate', reason: 'not_found' }
   if (status === 400) return { layer: 'semantic', action: 'escalate', reason: 'bad_request' }

@@ -3,6 +3,7 @@ import { createFaultPlan, type FaultPlan, type InjectedFault } from '../faults/f
 import { interpolateEnv } from '../http/env-interpolation.ts'
 import type { DeclaredToolSpec, HttpToolSpec, McpServerSpec } from '../scenario/schema.ts'
 import { faultWire, type FaultWire } from '../faults/fault-wire.ts'
+import { applyLyingFault, isLyingFault, type LyingFaultType } from '../faults/lying-faults.ts'
 import { createRandom, hashSeed } from '../random.ts'
 import type { ResolvedFault, TaskWorld } from '../scenario/task-spec.ts'
 import type { VirtualClock } from '../virtual-clock.ts'
@@ -11,6 +12,7 @@ import { builtinToolSpecs, isBuiltinTool } from './tool-specs.ts'
 import {
   appendAudit,
   cloneData,
+  stableStringify,
   createWorld,
   restoreWorld,
   snapshotWorld,
@@ -39,6 +41,8 @@ export interface ServedCall {
    * the fault belongs to its own layer; `null`: no fault. Absent: `serve` decides.
    */
   decided?: InjectedFault | null
+  /** What the call is recorded as, when not `POST <tool service>/tools/<tool>` (an MCP server's tool). */
+  target?: string
 }
 
 export interface TaskEnvironmentOptions {
@@ -60,6 +64,11 @@ export interface TaskEnvironmentOptions {
    * clock, so durations are real latency plus virtual waits.
    */
   realTime?: boolean
+  /**
+   * Real-time callers only: the longest a `Timeout` fault holds a request open when the client sets
+   * no deadline of its own (the agent's time limit). @default the fault's latency
+   */
+  hangLimitMs?: number
 }
 
 /** A call opened outside `serve`: its index, when it began, and the fault's wire form if one hit it. */
@@ -95,6 +104,20 @@ export interface CallRecord {
   result: 'ok' | 'http_error' | 'timeout' | 'network' | 'pending'
   faulted: boolean
   sideEffect: boolean
+  /** A 401 that fresh credentials cure (an MCP token that expired mid-session): not a refusal. */
+  renewable?: true
+  /** Ground truth: a lying fault changed this answer (a 200 that is false). */
+  lie?: LyingFaultType
+  /** The write was applied again: the same tool and arguments already took effect in this task. */
+  duplicate?: boolean
+  /** Idempotency-Key the request carried, for the client verdicts. */
+  idempotencyKey?: string
+  /** Retry-After of the answer, in ms, when it had one. */
+  retryAfterMs?: number
+  /** Virtual ms the call took, once answered. */
+  latencyMs?: number
+  /** The caller gave up on the call itself (its own deadline or signal). */
+  clientAborted?: boolean
 }
 
 export type ExternalRoute =
@@ -111,7 +134,7 @@ export class TaskEnvironment {
   readonly initialWorld: TaskWorld
   readonly clock: VirtualClock
   /** Ground truth of every injected fault, in call order. Never handed to a strategy. */
-  readonly injected: (InjectedFault & { call: number })[] = []
+  readonly injected: (InjectedFault & { call: number; step?: number | undefined })[] = []
   readonly calls: CallRecord[] = []
   readonly httpTools: ResolvedHttpTool[]
   private readonly origins: Set<string>
@@ -119,6 +142,10 @@ export class TaskEnvironment {
   private checkpoint: WorldSnapshot
   private callCounter = 0
   private wallSyncedAt = performance.now()
+  /** Each record as it was before the task's last write to it: what StaleData answers. */
+  private readonly earlierRecords = new Map<string, Record<string, unknown>>()
+  /** Writes applied so far (tool and arguments), to tell a write applied twice. */
+  private readonly appliedWrites = new Set<string>()
 
   /** Adds the wall time since the last call to the clock (real-time callers only). */
   private syncWallClock(): void {
@@ -192,7 +219,14 @@ export class TaskEnvironment {
    * A request to a real service: the fault plan decides first; without a fault the request goes
    * through to the service. Origins no scenario names are refused, so nothing leaves by accident.
    */
-  async routeExternal(call: { method: string; url: string; step: number | undefined; purpose: CallPurpose; signal: AbortSignal | undefined }): Promise<ExternalRoute> {
+  async routeExternal(call: {
+    method: string
+    url: string
+    step: number | undefined
+    purpose: CallPurpose
+    signal: AbortSignal | undefined
+    idempotencyKey?: string | undefined
+  }): Promise<ExternalRoute> {
     const url = new URL(call.url)
     if (!this.origins.has(url.origin)) return { kind: 'not_declared' }
     this.syncWallClock()
@@ -203,15 +237,31 @@ export class TaskEnvironment {
     const index = this.callCounter++
     const at = this.clock.now()
     const record: CallRecord = { call: index, tool, target, step: call.step, purpose: call.purpose, at, status: null, result: 'pending', faulted: false, sideEffect }
+    if (call.idempotencyKey !== undefined) record.idempotencyKey = call.idempotencyKey
     this.calls.push(record)
     const injected = this.plan.decide({ tool, step: call.purpose === 'step' ? call.step : undefined, method: call.method, url: call.url })
     if (!injected) return { kind: 'passthrough', call: index }
+    if (isLyingFault(injected.fault.type)) {
+      // The schema refuses lies on real services; a plan that gets here anyway tells the trace.
+      this.options.trace.emit({ type: 'fault:lie', call: index, faultType: injected.fault.type, lied: false, detail: 'a real service is not rewritten', at })
+      return { kind: 'passthrough', call: index }
+    }
     record.faulted = true
     const served: ServedCall = { tool, step: call.step, purpose: call.purpose, args: {}, idempotencyKey: undefined, signal: call.signal }
     const answer = await this.injectFault(index, served, at, injected, 0, false, () => undefined)
-    record.status = answer.kind === 'json' ? answer.status : null
-    record.result = answer.kind === 'network' ? 'network' : answer.kind === 'json' && answer.status === 504 ? 'timeout' : 'http_error'
+    this.finishRecord(record, answer, call.signal)
+    if (record.result === 'ok') record.result = 'http_error'
     return { kind: 'answer', answer }
+  }
+
+  private finishRecord(record: CallRecord, answer: ServedAnswer, signal: AbortSignal | undefined): void {
+    if (signal?.aborted) record.clientAborted = true
+    record.status = answer.kind === 'json' ? answer.status : null
+    record.result =
+      answer.kind === 'network' ? 'network' : answer.status === 504 && record.faulted ? 'timeout' : answer.status < 400 ? 'ok' : 'http_error'
+    record.latencyMs = this.clock.now() - record.at
+    const retryAfter = answer.kind === 'json' ? Number(answer.headers['Retry-After'] ?? answer.headers['retry-after']) : Number.NaN
+    if (Number.isFinite(retryAfter) && retryAfter >= 0) record.retryAfterMs = retryAfter * 1000
   }
 
   /** The answer a passthrough call got from the real service. */
@@ -220,7 +270,19 @@ export class TaskEnvironment {
     if (!record) return
     record.status = status
     record.result = status === null ? 'network' : status < 400 ? 'ok' : 'http_error'
+    record.latencyMs = latencyMs
     this.options.trace.emit({ type: 'tool:serve', call, tool: record.tool, step: record.step ?? null, purpose: record.purpose, at: record.at, latencyMs, status: status ?? 'network', replayed: false })
+  }
+
+  /** Ground truth: a lying fault changed this call's answer (for ABD); `faultable` and MCP tools say so here. */
+  markLie(call: number, type: LyingFaultType): void {
+    const record = this.calls.find((entry) => entry.call === call)
+    if (record) record.lie = type
+  }
+
+  /** Ground truth: the lying fault that changed this call's answer, if one did. */
+  lieOf(call: number): LyingFaultType | undefined {
+    return this.calls.find((entry) => entry.call === call)?.lie
   }
 
   /**
@@ -235,11 +297,11 @@ export class TaskEnvironment {
    * Opens the record of a call that does not go through `serve`: an in-process function or an MCP
    * protocol answer. With a fault, its ground truth goes into the trace here, as for HTTP calls.
    */
-  openCall(call: { tool: string; target: string; sideEffect: boolean; injected: InjectedFault | undefined }): OpenCall {
+  openCall(call: { tool: string; target: string; sideEffect: boolean; injected: InjectedFault | undefined; renewable?: true }): OpenCall {
     this.syncWallClock()
     const index = this.callCounter++
     const at = this.clock.now()
-    const record: CallRecord = { call: index, tool: call.tool, target: call.target, step: undefined, purpose: 'step', at, status: null, result: 'pending', faulted: call.injected !== undefined, sideEffect: call.sideEffect }
+    const record: CallRecord = { call: index, tool: call.tool, target: call.target, step: undefined, purpose: 'step', at, status: null, result: 'pending', faulted: call.injected !== undefined, sideEffect: call.sideEffect, ...(call.renewable ? { renewable: true as const } : {}) }
     this.calls.push(record)
     if (!call.injected) return { call: index, at, wire: undefined }
     this.recordInjected(index, call.tool, undefined, at, call.injected)
@@ -296,7 +358,7 @@ export class TaskEnvironment {
     const record: CallRecord = {
       call: index,
       tool: call.tool,
-      target: `POST ${toolServiceOrigin}/tools/${call.tool}`,
+      target: call.target ?? `POST ${toolServiceOrigin}/tools/${call.tool}`,
       step: call.step,
       purpose: call.purpose,
       at,
@@ -305,11 +367,10 @@ export class TaskEnvironment {
       faulted: false,
       sideEffect: isBuiltinTool(call.tool) ? builtinToolSpecs[call.tool].sideEffect : this.declaredTool(call.tool)?.side_effect === true,
     }
+    if (call.idempotencyKey !== undefined) record.idempotencyKey = call.idempotencyKey
     this.calls.push(record)
     const answer = await this.serveBuiltin(call, index, at, record)
-    record.status = answer.kind === 'json' ? answer.status : null
-    record.result =
-      answer.kind === 'network' ? 'network' : answer.status === 504 && record.faulted ? 'timeout' : answer.status < 400 ? 'ok' : 'http_error'
+    this.finishRecord(record, answer, call.signal)
     return answer
   }
 
@@ -353,15 +414,23 @@ export class TaskEnvironment {
     writePartially: () => void,
   ): Promise<ServedAnswer> {
     this.recordInjected(index, call.tool, call.step, at, injected)
+    // The breakdowns place a fault by the workflow step it hit; rollbacks and tickets are outside it.
+    this.injected[this.injected.length - 1]!.step = call.purpose === 'step' ? call.step : undefined
     const { fault } = injected
     const jitter = createRandom(hashSeed(this.options.seed, this.options.scenario, this.options.task, 'fault-jitter', index)).next()
     const wire = faultWire(fault, jitter)
     if (wire.kind === 'timeout') {
       if (wire.applied && isBuiltinTool(call.tool)) this.execute(call, sideEffect)
-      await this.clock.sleep(wire.latencyMs, call.signal)
-      this.emitServe(index, call, at, wire.latencyMs, 'hang', false)
+      // User code has real deadlines (its client's timer or AbortSignal): the request is really
+      // held open until the client gives up or the latency passes, and the wait it saw is recorded.
+      // The clock catches up with that wall time at the next call. The executor's deadline is virtual.
+      let waited = wire.latencyMs
+      if (this.options.realTime) waited = await holdOpen(Math.min(wire.latencyMs, this.options.hangLimitMs ?? wire.latencyMs), call.signal)
+      else await this.clock.sleep(wire.latencyMs, call.signal)
+      this.emitServe(index, call, at, waited, 'hang', false)
       return { kind: 'json', status: 504, headers: this.hashHeaders(), body: { ok: false, error: { code: 'gateway_timeout', message: 'no answer' } } }
     }
+    if (wire.kind === 'lie') return this.lie(index, call, at, wire.type, baseLatency + wire.latencyMs, sideEffect)
     if (wire.kind === 'network') {
       await this.clock.sleep(wire.latencyMs, call.signal)
       this.emitServe(index, call, at, wire.latencyMs, 'network', false)
@@ -373,10 +442,66 @@ export class TaskEnvironment {
     return this.answer(index, call, at, latency, false, { status: wire.status, body: wire.body as ToolAnswer['body'] }, wire.headers)
   }
 
+  /**
+   * A lying fault: the tool runs as usual (a SilentNoOp write runs on a copy of the world and is
+   * dropped), then its true answer is made false by `applyLyingFault`. Error answers are left as
+   * they are: there is nothing to lie about.
+   */
+  private async lie(index: number, call: ServedCall, at: number, type: LyingFaultType, latency: number, sideEffect: boolean): Promise<ServedAnswer> {
+    const implementation = isBuiltinTool(call.tool) && call.tool !== 'rollback' ? builtinTools[call.tool as keyof typeof builtinTools] : undefined
+    const random = createRandom(hashSeed(this.options.seed, this.options.scenario, this.options.task, 'lie', index))
+    let answer: ToolAnswer
+    let replayed = false
+    const silent = type === 'SilentNoOp' && sideEffect && implementation !== undefined
+    if (silent) {
+      answer = implementation(cloneData(this.world), call.args)
+    } else {
+      ;({ answer, replayed } = this.execute(call, sideEffect))
+    }
+    await this.clock.sleep(latency, call.signal)
+    if (answer.status < 300 && sideEffect && !silent && !call.signal?.aborted) this.checkpoint = snapshotWorld(this.world)
+    let why: string
+    let body = answer.body
+    if (answer.status >= 300 || !body.ok) why = 'the true answer is an error'
+    else if (type === 'SilentNoOp' && !silent) why = 'not a write'
+    else {
+      const result = body.result
+      const outcome = applyLyingFault(type, result, { random: () => random.next(), ...this.lieContext(call, type, result, random.next()) })
+      if (outcome.lied) {
+        body = { ok: true, result: outcome.value as Record<string, unknown> }
+        this.markLie(index, type)
+        this.options.trace.emit({ type: 'fault:lie', call: index, faultType: type, lied: true, detail: outcome.change, at })
+        return this.answer(index, call, at, latency, replayed, { status: answer.status, body })
+      }
+      why = outcome.why
+    }
+    this.options.trace.emit({ type: 'fault:lie', call: index, faultType: type, lied: false, detail: why, at })
+    return this.answer(index, call, at, latency, replayed, answer)
+  }
+
+  /** What StaleData and WrongEntity answer with, for a result that carries a `record`. */
+  private lieContext(call: ServedCall, type: LyingFaultType, result: Record<string, unknown>, draw: number): { earlier?: unknown; other?: unknown } {
+    const id = call.args['record_id'] ?? call.args['order_id']
+    if (typeof id !== 'string' || !('record' in result)) return {}
+    if (type === 'StaleData') {
+      const earlier = this.earlierRecords.get(id)
+      return earlier ? { earlier: { ...result, record: cloneData(earlier) } } : {}
+    }
+    if (type === 'WrongEntity') {
+      const others = Object.keys(this.world.records).filter((other) => other !== id).sort()
+      if (others.length === 0) return {}
+      const other = others[Math.floor(draw * others.length)]!
+      return { other: { ...result, record_id: other, record: cloneData(this.world.records[other]) } }
+    }
+    return {}
+  }
+
   /** Restores the world to the state after the last successful side-effecting call. */
   rollback(): void {
     restoreWorld(this.world, this.checkpoint)
     appendAudit(this.world, 'rollback', 'rollback')
+    // What was undone may be written again without being written twice.
+    this.appliedWrites.clear()
   }
 
   private execute(call: ServedCall, sideEffect: boolean): { answer: ToolAnswer; replayed: boolean } {
@@ -388,12 +513,27 @@ export class TaskEnvironment {
     const stored = key === undefined ? undefined : this.world.idempotency[key]
     if (stored) return { answer: stored as ToolAnswer, replayed: true }
     const declared = isBuiltinTool(call.tool) ? undefined : this.declaredTool(call.tool)
+    const before = sideEffect ? cloneData(this.world.records) : undefined
     const answer: ToolAnswer = declared
       ? { status: 200, body: { ok: true, result: cloneData((declared.result ?? {}) as Record<string, unknown>) } }
       : builtinTools[call.tool as keyof typeof builtinTools](this.world, call.args)
+    if (before && answer.status < 300) this.rememberWrite(call, before)
     if (call.purpose === 'compensation' && answer.status < 300) appendAudit(this.world, 'compensation', call.tool)
     if (key !== undefined && answer.status < 300) this.world.idempotency[key] = cloneData(answer)
     return { answer, replayed: false }
+  }
+
+  /** Keeps each changed record's earlier state, and notes a workflow write applied a second time. */
+  private rememberWrite(call: ServedCall, before: WorldState['records']): void {
+    for (const [id, earlier] of Object.entries(before)) {
+      if (stableStringify(earlier) !== stableStringify(this.world.records[id])) this.earlierRecords.set(id, earlier)
+    }
+    if (call.purpose !== 'step') return
+    const write = `${call.tool}\u0000${stableStringify(call.args)}`
+    if (this.appliedWrites.has(write)) {
+      const record = this.calls[this.calls.length - 1]
+      if (record) record.duplicate = true
+    } else this.appliedWrites.add(write)
   }
 
   /** A write that fails midway: the effect lands, the record is left marked, the caller gets a 500. */
@@ -435,6 +575,24 @@ export class TaskEnvironment {
     const extra: Record<string, string> = replayed ? { 'idempotent-replayed': 'true' } : {}
     return { kind: 'json', status: answer.status, headers: { ...headers, ...extra, ...this.hashHeaders() }, body: answer.body }
   }
+}
+
+/**
+ * Waits `ms` or until `signal` aborts, on the timers in force (Vitest's fake timers included, so a
+ * client on fake timers gives up when the test advances them); resolves with the time waited.
+ */
+function holdOpen(ms: number, signal: AbortSignal | undefined): Promise<number> {
+  const startedAt = Date.now()
+  if (signal?.aborted) return Promise.resolve(0)
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer)
+      signal?.removeEventListener('abort', done)
+      resolve(Date.now() - startedAt)
+    }
+    const timer = setTimeout(done, ms)
+    signal?.addEventListener('abort', done, { once: true })
+  })
 }
 
 function targetOf(method: string, url: URL): string {

@@ -5,6 +5,8 @@ export type StrategyModuleRef = {
   name: string
   /** Overrides whether the saga stack runs when a task gives up. */
   saga?: boolean
+  /** Overrides whether answers are checked by a read-after-write before they are accepted. */
+  verify?: boolean
 } & (
   | {
       /** Absolute path, resolved by the plugin from the project root. */
@@ -44,6 +46,8 @@ export interface RunConfig {
   agentModules: AgentModuleRef[]
   /** Trials of every task, for pass^k; a scenario's own `repeats:` wins. */
   repeats?: number
+  /** When a task is also run with its faults off (the clean run). Absent: `suites`. */
+  cleanRun?: 'suites' | 'always' | 'never'
   /** This run's id (the same in every worker): real services get per-run Idempotency-Keys. */
   runId?: string
 }

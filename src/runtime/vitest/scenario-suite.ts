@@ -7,6 +7,8 @@ import type { TraceEvent } from '../executor/trace-events.ts'
 import { describeTaskOutcome, type TaskSummary } from '../executor/task-summary.ts'
 import { hashSeed } from '../random.ts'
 import { TraceFile } from './trace-file.ts'
+import { hungSummary, underWatchdog, type WatchedTask } from './watchdog.ts'
+import { defaultExecutorOptions } from '../executor/executor-options.ts'
 import { traceFileName } from './trace-name.ts'
 import { generateTasks } from '../scenario/generate-tasks.ts'
 import type { GenerateSpec } from '../scenario/schema.ts'
@@ -96,6 +98,14 @@ export function openScenarioSuite(module: ScenarioModule, importModule: ModuleIm
   const agentRef = config.agentModules.find((candidate) => candidate.name === strategyName)
 
   const repeats = module.repeats ?? config.repeats ?? 1
+  const cleanRun = config.cleanRun ?? 'suites'
+  // A replay against a real service would repeat its real side effects: only built-in worlds replay.
+  const wantsCleanRun = (task: TaskSpec): boolean =>
+    cleanRun !== 'never' &&
+    (cleanRun === 'always' || module.kind === 'generate') &&
+    task.tools === undefined &&
+    task.success?.http === undefined &&
+    task.faults.length > 0
 
   const runOne = async (task: TaskSpec, repeat: number): Promise<TaskSummary> => {
     // A task on the virtual clock runs start to end in microtasks. Until the event loop turns, V8
@@ -114,6 +124,33 @@ export function openScenarioSuite(module: ScenarioModule, importModule: ModuleIm
       trace: { emit: (event: TraceEvent) => void lines.push(JSON.stringify(event)) },
       tracePath,
     }
+    // Code that never yields (an endless loop in decide() or in an agent) stops this thread's timers,
+    // so AWRR's own limits cannot fire: a watchdog on another thread ends the worker and records the
+    // task as failed with the reason. Its limit is the one the task's code is already held to.
+    const hungReason = agentRef ? 'agent_hung' : 'strategy_hung'
+    const limitMs = agentRef ? (agentRef.timeoutMs ?? 30_000) : (config.executor.decisionTimeoutMs ?? defaultExecutorOptions.decisionTimeoutMs)
+    const hung = hungSummary(
+      { id: task.id, scenario: module.name, file: module.file, strategy: strategyName, seed: common.seed, index: task.index, batch: common.batch, trace: tracePath, steps: task.workflow?.length ?? 0, ...(repeats > 1 ? { repeat } : {}) },
+      hungReason,
+    )
+    const watched: WatchedTask = {
+      limitMs,
+      hungSummary: hung,
+      sidecarPath: path.join(config.root, config.outputDirRelative, 'hung', strategyName, `${hashSeed(seed, module.file, task.id, repeat).toString(16)}.json`),
+      tracePath: path.join(config.root, tracePath),
+      traceEvents: [
+        { type: 'task:start', task: task.id, scenario: module.name, strategy: strategyName, seed: common.seed, at: 0 },
+        { type: 'task:error', where: agentRef ? 'agent' : 'strategy', message: `blocked its thread for more than ${limitMs} ms`, at: 0 },
+        { type: 'task:final', outcome: 'failed', reason: hungReason, consistent: false, at: 0 },
+      ],
+    }
+    const summary = await underWatchdog(watched, () => runCode(task, repeat, common))
+    traceFile.write(lines.join('\n') + '\n')
+    const part = module.kind === 'generate' ? module.generate.part : undefined
+    return { ...summary, ...(repeats > 1 ? { repeat } : {}), ...(part === undefined ? {} : { part }) }
+  }
+
+  const runCode = async (task: TaskSpec, repeat: number, common: Omit<Parameters<typeof runTask>[0], 'strategy' | 'options' | 'runId'>): Promise<TaskSummary> => {
     let summary: TaskSummary
     if (agentRef) {
       agent ??= loadAgent(agentRef.module, importModule)
@@ -126,15 +163,16 @@ export function openScenarioSuite(module: ScenarioModule, importModule: ModuleIm
       })
     } else {
       strategy ??= resolveStrategy(strategyName, config, importModule)
-      summary = await runTask({
-        ...common,
-        strategy: await strategy,
-        options: config.executor,
-        ...(config.runId === undefined ? {} : { runId: config.runId }),
-      })
+      const runId = config.runId === undefined ? {} : { runId: config.runId }
+      summary = await runTask({ ...common, strategy: await strategy, options: config.executor, ...runId })
+      if (wantsCleanRun(task)) {
+        // The same task with the faults off, after the real run so that nothing it does can
+        // change the real one; its trace is not kept (the trace file holds one run per task).
+        const clean = await runTask({ ...common, ...runId, trace: { emit: () => {} }, strategy: await strategy, options: config.executor, clean: true })
+        summary = { ...summary, clean: clean.outcome }
+      }
     }
-    traceFile.write(lines.join('\n') + '\n')
-    return repeats > 1 ? { ...summary, repeat } : summary
+    return summary
   }
 
   return {
