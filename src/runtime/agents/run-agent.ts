@@ -87,6 +87,7 @@ export async function runAgentTask(input: RunAgentInput): Promise<TaskSummary> {
     clock,
     trace,
     realTime: true,
+    hangLimitMs: input.timeoutMs ?? 30_000,
     ...(task.tools ? { tools: task.tools } : {}),
     ...(task.mcp ? { mcp: task.mcp } : {}),
     origins: successCheckOrigins(task.success),

@@ -64,6 +64,11 @@ export interface TaskEnvironmentOptions {
    * clock, so durations are real latency plus virtual waits.
    */
   realTime?: boolean
+  /**
+   * Real-time callers only: the longest a `Timeout` fault holds a request open when the client sets
+   * no deadline of its own (the agent's time limit). @default the fault's latency
+   */
+  hangLimitMs?: number
 }
 
 /** A call opened outside `serve`: its index, when it began, and the fault's wire form if one hit it. */
@@ -416,8 +421,13 @@ export class TaskEnvironment {
     const wire = faultWire(fault, jitter)
     if (wire.kind === 'timeout') {
       if (wire.applied && isBuiltinTool(call.tool)) this.execute(call, sideEffect)
-      await this.clock.sleep(wire.latencyMs, call.signal)
-      this.emitServe(index, call, at, wire.latencyMs, 'hang', false)
+      // User code has real deadlines (its client's timer or AbortSignal): the request is really
+      // held open until the client gives up or the latency passes, and the wait it saw is recorded.
+      // The clock catches up with that wall time at the next call. The executor's deadline is virtual.
+      let waited = wire.latencyMs
+      if (this.options.realTime) waited = await holdOpen(Math.min(wire.latencyMs, this.options.hangLimitMs ?? wire.latencyMs), call.signal)
+      else await this.clock.sleep(wire.latencyMs, call.signal)
+      this.emitServe(index, call, at, waited, 'hang', false)
       return { kind: 'json', status: 504, headers: this.hashHeaders(), body: { ok: false, error: { code: 'gateway_timeout', message: 'no answer' } } }
     }
     if (wire.kind === 'lie') return this.lie(index, call, at, wire.type, baseLatency + wire.latencyMs, sideEffect)
@@ -565,6 +575,24 @@ export class TaskEnvironment {
     const extra: Record<string, string> = replayed ? { 'idempotent-replayed': 'true' } : {}
     return { kind: 'json', status: answer.status, headers: { ...headers, ...extra, ...this.hashHeaders() }, body: answer.body }
   }
+}
+
+/**
+ * Waits `ms` or until `signal` aborts, on the timers in force (Vitest's fake timers included, so a
+ * client on fake timers gives up when the test advances them); resolves with the time waited.
+ */
+function holdOpen(ms: number, signal: AbortSignal | undefined): Promise<number> {
+  const startedAt = Date.now()
+  if (signal?.aborted) return Promise.resolve(0)
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer)
+      signal?.removeEventListener('abort', done)
+      resolve(Date.now() - startedAt)
+    }
+    const timer = setTimeout(done, ms)
+    signal?.addEventListener('abort', done, { once: true })
+  })
 }
 
 function targetOf(method: string, url: URL): string {
