@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
+import { HeapReporter } from './heap-reporter.ts'
 import type { awrr as awrrFromSources } from '../src/plugin/index.ts'
 
 // The compiled plugin (bench/run.mjs runs `npm run build` first): the benchmark measures AWRR as a
@@ -16,5 +17,9 @@ export default defineConfig({
   root: fileURLToPath(new URL('..', import.meta.url)),
   plugins: [awrr({ include, outputDir: process.env['AWRR_BENCH_OUT'] ?? 'bench/.out/awrr' })],
   // `--profile` passes `--cpu-prof --cpu-prof-dir=...` to the workers (NODE_OPTIONS may not carry it).
-  test: { execArgv: (process.env['AWRR_BENCH_EXEC_ARGV'] ?? '').split(' ').filter((arg) => arg !== '') },
+  test: {
+    // The main process's heap after GC at the end (bench/heap-reporter.ts); AWRR's reporter follows.
+    reporters: ['default', new HeapReporter(process.env['AWRR_BENCH_HEAP_FILE'])],
+    execArgv: (process.env['AWRR_BENCH_EXEC_ARGV'] ?? '').split(' ').filter((arg) => arg !== ''),
+  },
 })
