@@ -45,6 +45,8 @@ describe('the packed tarball', () => {
       'dist/plugin/index.d.ts',
       'dist/runtime/index.js',
       'dist/reporters/index.js',
+      'dist/tools/index.js',
+      'dist/tools/index.d.ts',
       'dist/cli/main.js',
     ]) {
       expect(files, needed).toContain(needed)
@@ -66,7 +68,7 @@ describe('the packed tarball', () => {
       [
         '--input-type=module',
         '-e',
-        `for (const name of ['awrr', 'awrr/plugin', 'awrr/runtime', 'awrr/reporters']) console.log(name, import.meta.resolve(name).replace(/^.*node_modules\\//, ''))`,
+        `for (const name of ['awrr', 'awrr/plugin', 'awrr/runtime', 'awrr/reporters', 'awrr/tools']) console.log(name, import.meta.resolve(name).replace(/^.*node_modules\\//, ''))`,
       ],
       { cwd: project, npmCache },
     )
@@ -75,6 +77,7 @@ describe('the packed tarball', () => {
       'awrr/plugin awrr/dist/plugin/index.js',
       'awrr/runtime awrr/dist/runtime/index.js',
       'awrr/reporters awrr/dist/reporters/index.js',
+      'awrr/tools awrr/dist/tools/index.js',
     ])
   })
 })

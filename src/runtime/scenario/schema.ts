@@ -94,7 +94,7 @@ export const mcpServerSchema = z
       .min(1)
       .max(1_000)
       .optional()
-      .describe('Simulated server: the tools it serves (built-in ones or ones declared under `tools:`), each with its JSON Schema. With `url:`: the names faults may target.'),
+      .describe('Simulated server: the tools it serves (built-in ones or ones declared under `tools:`), each with its JSON Schema. Ignored with `url:` (a real server lists its own).'),
   })
   .superRefine(
     (server, ctx) => {
@@ -462,9 +462,8 @@ export const scenarioSchema = z
   )
   .superRefine(
     (scenario, ctx) => {
-      // A real MCP server's tools are its own: the names listed for it are known without a declaration.
-      const realMcpTools = Object.values(scenario.mcp ?? {}).flatMap((server) => (server.url === undefined ? [] : (server.tools ?? [])))
-      const declared = [...Object.keys(scenario.tools ?? {}), ...realMcpTools]
+      // Faults by tool name reach only tools AWRR serves; a real MCP server's tools are faulted by `target:`.
+      const declared = Object.keys(scenario.tools ?? {})
       scenario.faults.forEach((fault, index) => {
         if (fault.tool !== undefined && !isBuiltinTool(fault.tool) && !declared.includes(fault.tool)) {
           addUnknownTool(ctx, ['faults', index, 'tool'], fault.tool, declared)
@@ -485,10 +484,10 @@ export const scenarioSchema = z
       }
       scenario.faults.forEach((fault, index) => {
         if (!isMcpFaultType(fault.type)) return
-        const serving = servers.filter(([, server]) => fault.tool !== undefined && server.tools?.includes(fault.tool))
-        const simulated = serving.some(([, server]) => server.url === undefined)
-        if (serving.length > 0 && (fault.type !== 'ToolsChanged' || simulated)) return
-        const needs = fault.type === 'ToolsChanged' ? 'a simulated MCP server (`mcp: { NAME: { tools: [...] } }`)' : 'an MCP server (`mcp:`)'
+        // A real server's answers pass through untouched: a fault there would never be injected.
+        const simulated = servers.some(([, server]) => server.url === undefined && fault.tool !== undefined && server.tools?.includes(fault.tool))
+        if (simulated) return
+        const needs = 'a simulated MCP server (`mcp: { NAME: { tools: [...] } }`)'
         ctx.addIssue({
           code: 'custom',
           path: ['faults', index, fault.tool === undefined ? 'type' : 'tool'],
