@@ -6,6 +6,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest'
 import { copyExample, createEmptyProject, mustRun, packRepository, readJson, runCommand, type CommandOptions } from './packed-project.ts'
 import { expectRealTimersRun } from './real-timers-assertions.ts'
 import { expectShopRun } from './shop-run-assertions.ts'
+import { expectLlmSdksRun, llmSdkPackages } from './llm-sdks-assertions.ts'
 
 // The peer range says `vitest ^4.1 || ^5`; vitest 5 needs Node 22. Node 22 comes from the npm
 // registry as a package that ships the binary, and runs everything here: npm's install, and the
@@ -38,7 +39,7 @@ beforeAll(async () => {
   const tarball = await packRepository(workDir, npmCache)
   project = path.join(workDir, 'my-project')
   createEmptyProject(project)
-  await mustRun(node22, [npmCli, 'install', '--save-dev', tarball.file, 'vitest@5'], withNode22(project))
+  await mustRun(node22, [npmCli, 'install', '--save-dev', tarball.file, 'vitest@5', ...llmSdkPackages()], withNode22(project))
 }, installTimeout)
 
 afterAll(() => {
@@ -67,4 +68,13 @@ test('the real-timers example passes under vitest 5 on Node 22', async () => {
   const run = await runCommand(node22, [path.join(project, 'node_modules', 'vitest', 'vitest.mjs'), 'run'], withNode22(exampleDir))
   expect(run.code, run.output).toBe(0)
   expectRealTimersRun(exampleDir, run.output)
+}, installTimeout)
+
+test('the llm-sdks example (openai, anthropic, AI SDK, LangChain agents under model faults) passes under vitest 5 on Node 22', async () => {
+  const exampleDir = path.join(project, 'llm-sdks')
+  copyExample('llm-sdks', exampleDir)
+  const run = await runCommand(node22, [path.join(project, 'node_modules', 'vitest', 'vitest.mjs'), 'run'], withNode22(exampleDir))
+  expect(run.code, run.output).toBe(0)
+  expect(run.output).toMatch(/RUN\s+v5\./)
+  expectLlmSdksRun(exampleDir, run.output)
 }, installTimeout)

@@ -96,6 +96,12 @@ export interface AwrrOptions {
   /** Runs of every task per strategy, for pass^k; a scenario's `repeats:` wins. @default 1 */
   repeats?: number
   /**
+   * Model prices in US dollars per million tokens, by the model name the agent sends, for the
+   * `cost_usd` metric: `{ 'gpt-4o-mini': { input: 0.15, output: 0.6 } }`. A task that used a model
+   * with no price has no cost (`-`), never a partial one. @default {} (no cost is computed)
+   */
+  prices?: Record<string, { input: number; output: number }>
+  /**
    * The clean run: each task again with its faults switched off, for `clean_wcr` and `delta_wcr`.
    * `suites`: the tasks of `generate:` suites; `always`: every task on the built-in world; `never`.
    * Tasks with real tools or an HTTP success check are never replayed (their side effects are real).
@@ -122,7 +128,20 @@ export const defaultAwrrOptions: ResolvedAwrrOptions = {
   reference: 'B2',
   reports: ['json', 'markdown', 'csv', 'html'],
   repeats: 1,
+  prices: {},
   cleanRun: 'suites',
+}
+
+/** Prices must be finite, non-negative numbers: a typo would otherwise turn every cost into NaN. */
+export function validatePrices(prices: Record<string, { input: number; output: number }>): void {
+  for (const [model, price] of Object.entries(prices)) {
+    for (const side of ['input', 'output'] as const) {
+      const value = (price as Record<string, unknown> | undefined)?.[side]
+      if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+        throw new Error(`[awrr] Option prices["${model}"].${side} must be a non-negative number of US dollars per million tokens (got ${JSON.stringify(value)}).`)
+      }
+    }
+  }
 }
 
 const scenarioFile = /\.scenario\.ya?ml$/
@@ -221,6 +240,7 @@ export function awrr(options: AwrrOptions = {}): Plugin {
   const resolved: ResolvedAwrrOptions = { ...defaultAwrrOptions, ...options }
   const seed = resolveSeed(resolved.seed)
   validateExecutorOptions(resolved.executor)
+  validatePrices(resolved.prices)
   const strategyNames = resolved.strategies.map(strategyNameOf)
   const projectNames = [...strategyNames, ...resolved.agents.map((agent) => agent.name)]
   const agentTimeouts = new Map(resolved.agents.map((agent) => [agent.name, agent.timeoutMs ?? 30_000]))
@@ -253,6 +273,7 @@ export function awrr(options: AwrrOptions = {}): Plugin {
     })),
     memory: resolved.memory === 'persist' ? { mode: 'persist', run: runId } : { mode: 'fresh' },
     repeats: resolved.repeats,
+    ...(Object.keys(resolved.prices).length > 0 ? { prices: resolved.prices } : {}),
     cleanRun: resolved.cleanRun,
     runId,
   })

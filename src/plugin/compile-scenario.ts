@@ -151,6 +151,7 @@ export function compileScenario(input: CompileInput): CompiledModule {
       ...(scenario.tools ? { tools: scenario.tools } : {}),
       ...(scenario.mcp ? { mcp: scenario.mcp } : {}),
       ...(scenario.input === undefined ? {} : { input: scenario.input }),
+      ...(scenario.llm ? { llm: scenario.llm } : {}),
     }
     module = { kind: 'tasks', ...common, tasks: [task] }
     taskPosition = lineOf([scenario.input === undefined ? 'workflow' : 'input'])

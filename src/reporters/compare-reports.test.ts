@@ -1,3 +1,4 @@
+import { metricCatalog } from './metric-catalog.ts'
 import { describe, expect, it } from 'vitest'
 import { compareReports, renderComparisonMarkdown } from './compare-reports.ts'
 import { buildJsonReport, type JsonReport } from './json-report.ts'
@@ -15,7 +16,7 @@ describe('compareReports', () => {
   it('finds nothing between a report and itself', () => {
     const comparison = compareReports(base, base)
     expect(comparison.rows).toEqual([])
-    expect(comparison.metricsCompared).toBe(3 * 24)
+    expect(comparison.metricsCompared).toBe(3 * metricCatalog.length)
   })
 
   it('judges each change by the direction of its metric and ignores float noise', () => {
@@ -55,7 +56,7 @@ describe('renderComparisonMarkdown', () => {
         '| :-- | :-- | --: | --: | --: | :-- |',
         `| B2 | WCR | ${base.strategies['B2']!.metrics.wcr!.toFixed(3)} | 0.900 | +${(0.9 - base.strategies['B2']!.metrics.wcr!).toFixed(3)} | 🟢 better |`,
         '',
-        '1 of 72 metrics changed: 1 better, 0 worse.',
+        `1 of ${3 * metricCatalog.length} metrics changed: 1 better, 0 worse.`,
         'Head gates: **1 of 1 missed** (B2 wcr).',
         '',
       ].join('\n'),
@@ -63,8 +64,8 @@ describe('renderComparisonMarkdown', () => {
   })
 
   it('says so when nothing changed, and can list every metric', () => {
-    expect(renderComparisonMarkdown(base, base, { base: 'a', head: 'b' })).toContain('No metric changed (3 strategies, 72 metrics compared).')
+    expect(renderComparisonMarkdown(base, base, { base: 'a', head: 'b' })).toContain(`No metric changed (3 strategies, ${3 * metricCatalog.length} metrics compared).`)
     const all = renderComparisonMarkdown(base, base, { base: 'a', head: 'b' }, { all: true })
-    expect(all.split('\n').filter((line) => line.startsWith('| B'))).toHaveLength(72)
+    expect(all.split('\n').filter((line) => line.startsWith('| B'))).toHaveLength(3 * metricCatalog.length)
   })
 })

@@ -1,5 +1,5 @@
 import type { JsonReport, JsonStrategyReport } from './json-report.ts'
-import { metricCatalog, rateKeys, type RateKey } from './metric-catalog.ts'
+import { metricCatalog, modelMetricKeys, rateKeys, type RateKey } from './metric-catalog.ts'
 
 /** RFC 4180: quote a field holding a comma, a quote or a line break; double the quotes inside. */
 export function csvField(value: string | number | null): string {
@@ -10,15 +10,21 @@ export function csvField(value: string | number | null): string {
 
 interface CsvColumn {
   header: string
+  /** Model use: a column only in a run where some task called a model. */
+  model?: boolean
   value: (name: string, entry: JsonStrategyReport, report: JsonReport) => string | number | null
 }
 
 const isRate = (key: string): key is RateKey => (rateKeys as readonly string[]).includes(key)
 
-const columns: readonly CsvColumn[] = [
+const allColumns: readonly CsvColumn[] = [
   { header: 'strategy', value: (name) => name },
   ...metricCatalog.flatMap((info): CsvColumn[] => {
-    const metric: CsvColumn = { header: info.key, value: (_, entry) => entry.metrics[info.key] }
+    const metric: CsvColumn = {
+      header: info.key,
+      value: (_, entry) => entry.metrics[info.key],
+      ...((modelMetricKeys as readonly string[]).includes(info.key) ? { model: true } : {}),
+    }
     if (!isRate(info.key)) return [metric]
     const key = info.key
     return [
@@ -43,6 +49,8 @@ const columns: readonly CsvColumn[] = [
  * spreadsheet can round), each rate followed by its 95% Wilson bounds. Empty field = not measured.
  */
 export function renderCsvReport(report: JsonReport): string {
+  const usedModel = Object.values(report.strategies).some((entry) => entry.metrics.llm_calls !== null && entry.metrics.llm_calls !== undefined)
+  const columns = allColumns.filter((column) => usedModel || column.model !== true)
   // A strategy with a module that did not report all its tasks gets an `incomplete_modules` column.
   const incomplete = report.incomplete ?? []
   const extra = incomplete.length === 0 ? [] : ['incomplete_modules']

@@ -2,7 +2,7 @@ import { describeActual, describeRequirement } from './gates.ts'
 import { escapeHtml as esc } from './html-escape.ts'
 import { describeIncomplete } from './incomplete.ts'
 import type { JsonReport } from './json-report.ts'
-import { leaderboardCells, leaderboardMetrics, type LeaderboardRow } from './leaderboard.ts'
+import { leaderboardCells, leaderboardKeys, type LeaderboardRow } from './leaderboard.ts'
 import { formatInterval } from './markdown-report.ts'
 import { formatMetric, formatPValue, formatSigned, metricInfo, rateKeys } from './metric-catalog.ts'
 import {
@@ -68,6 +68,7 @@ footer { color: var(--muted); font-size: 12px; text-align: center; }
 
 function leaderboardTable(rows: readonly LeaderboardRow[], colors: Map<string, string>, unranked: readonly string[]): string {
   const cells = leaderboardCells(rows, unranked)
+  const leaderboardMetrics = leaderboardKeys(rows)
   const head = `<tr><th>Strategy</th>${leaderboardMetrics.map((key) => `<th>${esc(metricInfo(key).label)}</th>`).join('')}</tr>`
   const body = rows.map(({ strategy: name }, i) => {
     const row = leaderboardMetrics.map(

@@ -138,3 +138,21 @@ describe('renderLeaderboardMarkdown', () => {
     expect(lines.at(-1)).toMatch(/^\| my\\\|strategy \| /)
   })
 })
+
+describe('model columns', () => {
+  it('appear only when some task called a model, with the cheapest marked', () => {
+    expect(renderLeaderboard(rows)).not.toContain('Tokens')
+    const withModel: LeaderboardRow[] = [
+      { strategy: 'agent-v1', metrics: metrics({ wcr: 0.5, llm_calls: 4, tokens: 900, cost_usd: 0.00042, llm_calls_per_completed: 5, tokens_per_completed: 1000, cost_usd_per_completed: 0.0005 }) },
+      { strategy: 'agent-v2', metrics: metrics({ wcr: 0.75, llm_calls: 3, tokens: 600, cost_usd: null, llm_calls_per_completed: 3, tokens_per_completed: 600, cost_usd_per_completed: null }) },
+    ]
+    const text = renderLeaderboard(withModel)
+    const header = text.split('\n')[0]!
+    for (const label of ['LLM calls', 'Tokens', 'Cost $', 'LLM/done', 'Tok/done', '$/done']) expect(header).toContain(label)
+    const v1 = text.split('\n').find((line) => line.startsWith('agent-v1'))!
+    const v2 = text.split('\n').find((line) => line.startsWith('agent-v2'))!
+    expect(v1).toContain('0.000420')
+    expect(v2).toMatch(/3\.00\*\s+600\*\s+-/)
+    expect(renderLeaderboardMarkdown(withModel).split('\n')[0]).toContain('| Cost $ |')
+  })
+})

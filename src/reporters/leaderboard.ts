@@ -1,6 +1,6 @@
 import { Chalk } from 'chalk'
 import { escapeMarkdownCell } from './markdown-escape.ts'
-import { formatMetric, metricInfo, type MetricKey } from './metric-catalog.ts'
+import { formatMetric, metricInfo, modelMetricKeys, type MetricKey } from './metric-catalog.ts'
 import { padVisibleEnd as padEnd, padVisibleStart as padStart, visibleWidth } from './text-table.ts'
 import type { StrategyMetrics } from './metrics.ts'
 
@@ -41,12 +41,17 @@ interface Column {
 /** The leaderboard's columns, in DESIGN.md's order; digits and direction come from the catalog. */
 export const leaderboardMetrics: readonly MetricKey[] = ['wcr', 'rr_task', 'rr_event', 'mttr_ms', 'rco', 'cps', 'hir', 'uar', 'abd', 'srr', 'diagnoser_calls']
 
-const columns: readonly Column[] = leaderboardMetrics.map((key) => {
-  const info = metricInfo(key)
-  return { header: info.label, value: (m) => m[key], better: info.better ?? 'higher', key }
-})
+/** The leaderboard's keys for these rows: the model columns join when any task called a model. */
+export function leaderboardKeys(rows: readonly { metrics: StrategyMetrics }[]): readonly MetricKey[] {
+  return rows.some((row) => row.metrics.llm_calls !== null) ? [...leaderboardMetrics, ...modelMetricKeys] : leaderboardMetrics
+}
 
-const higherIsBetter = columns.filter((c) => c.better === 'higher').map((c) => c.header)
+function columnsFor(rows: readonly { metrics: StrategyMetrics }[]): Column[] {
+  return leaderboardKeys(rows).map((key) => {
+    const info = metricInfo(key)
+    return { header: info.label, value: (m) => m[key], better: info.better ?? 'higher', key }
+  })
+}
 
 export interface LeaderboardCell {
   text: string
@@ -60,7 +65,7 @@ export interface LeaderboardCell {
  */
 export function leaderboardCells(rows: readonly LeaderboardRow[], reference: readonly string[]): LeaderboardCell[][] {
   const cells: LeaderboardCell[][] = rows.map(() => [])
-  for (const column of columns) {
+  for (const column of columnsFor(rows)) {
     const shown = rows.map((row) => {
       const value = column.value(row.metrics)
       return value === null ? null : Number(formatMetric(column.key, value))
@@ -93,6 +98,8 @@ export function renderLeaderboard(rows: readonly LeaderboardRow[], options: Lead
   const resolved: ResolvedLeaderboardOptions = { ...defaultLeaderboardOptions, ...options }
   const chalk = new Chalk({ level: resolved.color ? 1 : 0 })
   const cells = leaderboardCells(rows, resolved.reference)
+  const columns = columnsFor(rows)
+  const higherIsBetter = columns.filter((c) => c.better === 'higher').map((c) => c.header)
 
   // Without colour every number carries a one-character mark slot; headers get one too so they
   // line up with the digits rather than with the marks.
@@ -133,6 +140,7 @@ export function renderLeaderboardMarkdown(
 ): string {
   const resolved: ResolvedLeaderboardOptions = { ...defaultLeaderboardOptions, ...options, color: false }
   const cells = leaderboardCells(rows, resolved.reference)
+  const columns = columnsFor(rows)
   const line = (values: readonly string[]) => `| ${values.join(' | ')} |`
   return [
     line(['Strategy', ...columns.map((c) => c.header)]),

@@ -32,6 +32,12 @@ export const metricCatalog: readonly MetricInfo[] = [
   { key: 'rca_layer_acc', label: 'RCA layer', better: 'higher', digits: 3, emptyWhen: 'no diagnosis was about an injected fault' },
   { key: 'rca_action_acc', label: 'RCA action', better: 'higher', digits: 3, emptyWhen: 'no diagnosis was about an injected fault' },
   { key: 'pass_k', label: 'pass^k', better: 'higher', digits: 3, emptyWhen: 'no task was repeated (set `repeats: k`, k >= 2)' },
+  { key: 'llm_calls', label: 'LLM calls', better: 'lower', digits: 2, emptyWhen: 'no task called a model' },
+  { key: 'tokens', label: 'Tokens', better: 'lower', digits: 0, emptyWhen: 'no task called a model' },
+  { key: 'cost_usd', label: 'Cost $', better: 'lower', digits: 6, emptyWhen: 'no task called a model, or a model it used has no price in `prices`' },
+  { key: 'llm_calls_per_completed', label: 'LLM/done', better: 'lower', digits: 2, emptyWhen: 'no task that called a model completed' },
+  { key: 'tokens_per_completed', label: 'Tok/done', better: 'lower', digits: 0, emptyWhen: 'no task that called a model completed' },
+  { key: 'cost_usd_per_completed', label: '$/done', better: 'lower', digits: 6, emptyWhen: 'no task that called a model completed, or a model has no price' },
   { key: 'clean_wcr', label: 'Clean WCR', better: 'higher', digits: 3, emptyWhen: 'no task had a clean run (cleanRun, or no suite)' },
   { key: 'delta_wcr', label: 'Delta WCR', better: 'higher', digits: 3, emptyWhen: 'no task had a clean run (cleanRun, or no suite)' },
   { key: 'rah', label: 'RAH', better: 'higher', digits: 3, emptyWhen: 'no retry followed a 429 or 503 with Retry-After' },
@@ -65,6 +71,9 @@ export function formatMetric(key: MetricKey, value: number | null): string {
 export function formatExact(value: number): string {
   return String(Number(value.toPrecision(12)))
 }
+
+/** Model use: shown on the leaderboard and in the CSV only when some task called a model. */
+export const modelMetricKeys = ['llm_calls', 'tokens', 'cost_usd', 'llm_calls_per_completed', 'tokens_per_completed', 'cost_usd_per_completed'] as const satisfies readonly MetricKey[]
 
 /** The proportions among the metrics; each has a Wilson interval in the reports. */
 export const rateKeys = ['wcr', 'hir', 'rr_task', 'rr_event', 'uar', 'abd', 'srr', 'rca_layer_acc', 'rca_action_acc', 'rah', 'clean_wcr'] as const

@@ -65,6 +65,8 @@ const fourTasks = [
   }),
 ]
 
+const noModelUse = { llm_calls: null, tokens: null, cost_usd: null, llm_calls_per_completed: null, tokens_per_completed: null, cost_usd_per_completed: null }
+
 describe('computeStrategyMetrics', () => {
   it('computes every metric by its definition', () => {
     expect(computeStrategyMetrics(fourTasks)).toEqual({
@@ -92,6 +94,7 @@ describe('computeStrategyMetrics', () => {
       ignored_deadlines: 0,
       clean_wcr: null, // no clean run
       delta_wcr: null,
+      ...noModelUse,
     })
   })
 
@@ -135,6 +138,7 @@ describe('computeStrategyMetrics', () => {
       ignored_deadlines: 0,
       clean_wcr: null,
       delta_wcr: null,
+      ...noModelUse,
     })
   })
 
@@ -206,5 +210,36 @@ describe('groupByStrategy', () => {
 
   it('sorts by code unit, not by locale', () => {
     expect(orderStrategies(['b', 'B', 'a', 'A'])).toEqual(['A', 'B', 'a', 'b'])
+  })
+})
+
+describe('model use', () => {
+  const withModel = (overrides: Parameters<typeof makeSummary>[0]) => makeSummary({ llmCalls: 3, promptTokens: 300, completionTokens: 60, tokens: 360, costUsd: 0.0009, ...overrides })
+
+  it('gives llm_calls, tokens and cost per task and per completed task', () => {
+    const metrics = computeStrategyMetrics([
+      withModel({}),
+      withModel({ id: 'b', outcome: 'failed', llmCalls: 5, tokens: 500, costUsd: 0.0011 }),
+      makeSummary({ id: 'c' }), // made no model call: counts as a task with none
+    ])
+    expect(metrics.llm_calls).toBeCloseTo(8 / 3, 12)
+    expect(metrics.tokens).toBeCloseTo(860 / 3, 12)
+    expect(metrics.cost_usd).toBeCloseTo(0.002 / 3, 15)
+    expect(metrics.llm_calls_per_completed).toBe(3 / 2)
+    expect(metrics.tokens_per_completed).toBe(360 / 2)
+    expect(metrics.cost_usd_per_completed).toBeCloseTo(0.0009 / 2, 15)
+  })
+
+  it('is null, not 0, when no task called a model; cost is null when one task had no price', () => {
+    const none = computeStrategyMetrics([makeSummary({})])
+    expect([none.llm_calls, none.tokens, none.cost_usd]).toEqual([null, null, null])
+    const unpriced = computeStrategyMetrics([withModel({}), withModel({ id: 'b', costUsd: null })])
+    expect(unpriced.cost_usd).toBeNull()
+    expect(unpriced.tokens).toBe(360)
+  })
+
+  it('sums costs in a fixed order, so the figure does not depend on report order', () => {
+    const summaries = [0.1, 0.2, 0.3, 1e-9, 7e-7].map((costUsd, index) => withModel({ id: `t${index}`, costUsd }))
+    expect(computeStrategyMetrics(summaries).cost_usd).toBe(computeStrategyMetrics([...summaries].reverse()).cost_usd)
   })
 })

@@ -39,6 +39,16 @@ export interface StrategyMetrics {
   rca_action_acc: number | null
   /** pass^k with k the trials every task had (tau-bench); `null` without repeats (k < 2) */
   pass_k: number | null
+  /** model calls / tasks; `null` when no task called a model */
+  llm_calls: number | null
+  /** prompt + completion tokens / tasks; `null` when no task called a model */
+  tokens: number | null
+  /** US dollars / tasks; `null` without a model call, or when a model used has no price */
+  cost_usd: number | null
+  /** model calls of completed tasks / completed tasks */
+  llm_calls_per_completed: number | null
+  tokens_per_completed: number | null
+  cost_usd_per_completed: number | null
   /** tasks that ran a side-effecting step after a lying answer they did not detect / tasks */
   abd: number | null
   /** retries after a 429/503 with Retry-After that waited at least that long / such retries */
@@ -87,6 +97,15 @@ export interface StrategyCounts {
   trials: number
   /** Sum over distinct tasks of C(c, k) / C(n, k), k = `trials`. */
   passKSum: number
+  /** Tasks that called a model at least once. */
+  tasksWithModel: number
+  llmCalls: number
+  llmCallsOfCompleted: number
+  tokens: number
+  tokensOfCompleted: number
+  /** Summed in a fixed order; `null` once any task's cost is unknown. */
+  costUsd: number | null
+  costUsdOfCompleted: number | null
   abdTasks: number
   rahEligible: number
   rahHonoured: number
@@ -129,6 +148,13 @@ export function countStrategy(summaries: readonly TaskSummary[]): StrategyCounts
     distinctTasks: 0,
     trials: 0,
     passKSum: 0,
+    tasksWithModel: 0,
+    llmCalls: 0,
+    llmCallsOfCompleted: 0,
+    tokens: 0,
+    tokensOfCompleted: 0,
+    costUsd: 0,
+    costUsdOfCompleted: 0,
     abdTasks: 0,
     rahEligible: 0,
     rahHonoured: 0,
@@ -141,6 +167,8 @@ export function countStrategy(summaries: readonly TaskSummary[]): StrategyCounts
     completedOfCleanTasks: 0,
   }
   const recoveryMs: number[] = []
+  const costs: { usd: number; completed: boolean }[] = []
+  let costUnknown = false
 
   for (const summary of summaries) {
     const completed = summary.outcome === 'completed'
@@ -178,6 +206,17 @@ export function countStrategy(summaries: readonly TaskSummary[]): StrategyCounts
     }
     counts.diagnoserCalls += summary.diagnoserCalls
     counts.memoryHits += summary.memoryHits
+    if (summary.llmCalls !== undefined && summary.llmCalls > 0) {
+      counts.tasksWithModel++
+      counts.llmCalls += summary.llmCalls
+      counts.tokens += summary.tokens
+      if (completed) {
+        counts.llmCallsOfCompleted += summary.llmCalls
+        counts.tokensOfCompleted += summary.tokens
+      }
+      if (summary.costUsd === null || summary.costUsd === undefined) costUnknown = true
+      else costs.push({ usd: summary.costUsd, completed })
+    }
     for (const record of summary.diagnoses) {
       if (record.layer_true === 'none') continue
       counts.rcaRecords++
@@ -190,6 +229,15 @@ export function countStrategy(summaries: readonly TaskSummary[]): StrategyCounts
   // bit-identical whatever order workers or shards reported the tasks in.
   recoveryMs.sort((a, b) => a - b)
   for (const ms of recoveryMs) counts.recoveryMsTotal += ms
+  costs.sort((a, b) => a.usd - b.usd)
+  for (const cost of costs) {
+    counts.costUsd! += cost.usd
+    if (cost.completed) counts.costUsdOfCompleted! += cost.usd
+  }
+  if (costUnknown || counts.tasksWithModel === 0) {
+    counts.costUsd = null
+    counts.costUsdOfCompleted = null
+  }
 
   const tasks = taskTrials(summaries)
   counts.distinctTasks = tasks.length
@@ -228,6 +276,22 @@ export function metricsFromCounts(counts: StrategyCounts): StrategyMetrics {
     ignored_deadlines: counts.ignoredDeadlines,
     clean_wcr: ratio(counts.cleanCompleted, counts.cleanTasks),
     delta_wcr: counts.cleanTasks === 0 ? null : (counts.completedOfCleanTasks - counts.cleanCompleted) / counts.cleanTasks,
+    ...modelMetrics(counts),
+  }
+}
+
+/** Model use is measured only when some task called a model: elsewhere it is `null`, not 0. */
+function modelMetrics(counts: StrategyCounts) {
+  const used = counts.tasksWithModel > 0
+  const perTask = (value: number | null) => (used && value !== null ? ratio(value, counts.tasks) : null)
+  const perCompleted = (value: number | null) => (used && value !== null ? ratio(value, counts.completed) : null)
+  return {
+    llm_calls: perTask(counts.llmCalls),
+    tokens: perTask(counts.tokens),
+    cost_usd: perTask(counts.costUsd),
+    llm_calls_per_completed: perCompleted(counts.llmCallsOfCompleted),
+    tokens_per_completed: perCompleted(counts.tokensOfCompleted),
+    cost_usd_per_completed: perCompleted(counts.costUsdOfCompleted),
   }
 }
 

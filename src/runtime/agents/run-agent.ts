@@ -7,7 +7,9 @@ import type { TaskSummary } from '../executor/task-summary.ts'
 import { createRandom, hashSeed } from '../random.ts'
 import { checkConsistency } from '../saga/consistency-oracle.ts'
 import { judgeTask, successCheckOrigins } from '../saga/success-oracle.ts'
-import type { Outcome } from '../scenario/schema.ts'
+import type { LlmPrice, Outcome } from '../scenario/schema.ts'
+import { costOf } from '../llm/model-usage.ts'
+import { serveModelOrigin } from '../llm/model-origin.ts'
 import type { TaskSpec } from '../scenario/task-spec.ts'
 import { type CallRecord, TaskEnvironment } from '../tools/task-environment.ts'
 import { runInTask } from '../interception/index.ts'
@@ -62,6 +64,8 @@ export interface RunAgentInput {
   tracePath: string
   /** Wall-clock limit for one agent run. @default 30000 */
   timeoutMs?: number
+  /** Model prices per million tokens, for the task's cost. */
+  prices?: Record<string, LlmPrice>
 }
 
 class AgentTimeout extends Error {
@@ -77,6 +81,7 @@ export async function runAgentTask(input: RunAgentInput): Promise<TaskSummary> {
   const { task, scenario, seed } = input
   const clock = createVirtualClock()
   const trace = input.trace
+  if (task.llm) serveModelOrigin(task.llm.base_url)
   if (task.mcp) ensureMcpServers()
   const environment = new TaskEnvironment({
     seed,
@@ -91,6 +96,7 @@ export async function runAgentTask(input: RunAgentInput): Promise<TaskSummary> {
     ...(task.tools ? { tools: task.tools } : {}),
     ...(task.mcp ? { mcp: task.mcp } : {}),
     origins: successCheckOrigins(task.success),
+    ...(task.llm ? { llm: task.llm } : {}),
   })
   trace.emit({ type: 'task:start', task: task.id, scenario, strategy: input.agentName, seed, at: 0 })
   const random = createRandom(hashSeed(seed, scenario, task.id, 'agent', input.agentName))
@@ -132,10 +138,12 @@ export async function runAgentTask(input: RunAgentInput): Promise<TaskSummary> {
     trace.emit({ type: 'task:error', where: 'agent', message: error instanceof Error ? `${error.name}: ${error.message}` : String(error), at: clock.now() })
   } finally {
     clearTimeout(timer)
+    environment.end()
   }
 
   const calls = environment.calls.filter((call) => call.purpose === 'step')
   const metrics = callMetrics(calls)
+  const modelUse = environment.model && environment.model.usage.calls > 0 ? environment.model.usage : undefined
   const verdict = checkConsistency(environment.initialWorld, environment.world, outcome === 'completed')
   trace.emit({ type: 'task:final', outcome, reason, consistent: verdict.consistent, at: clock.now() })
   return {
@@ -164,7 +172,10 @@ export async function runAgentTask(input: RunAgentInput): Promise<TaskSummary> {
     diagnoses: [],
     diagnoserCalls: 0,
     memoryHits: 0,
-    tokens: 0,
+    tokens: modelUse ? modelUse.promptTokens + modelUse.completionTokens : 0,
+    ...(modelUse
+      ? { llmCalls: modelUse.calls, promptTokens: modelUse.promptTokens, completionTokens: modelUse.completionTokens, costUsd: costOf(modelUse, input.prices) }
+      : {}),
     trace: input.tracePath,
     clock: 'mixed',
     faultHits: faultHitsOf(environment.injected, metrics.targets),

@@ -4,7 +4,7 @@ import { stringify } from 'yaml'
 import { checkConsistency } from '../saga/consistency-oracle.ts'
 import { parseScenarioSource } from '../scenario/load-scenario.ts'
 import { faultModes, faultTypes as allFaultTypes, layers, type Scenario } from '../scenario/schema.ts'
-import { isMcpFaultType } from '../scenario/taxonomy.ts'
+import { isMcpFaultType, isModelOnlyFaultType } from '../scenario/taxonomy.ts'
 import type { TaskSpec } from '../scenario/task-spec.ts'
 import { builtinStrategyNames, resolveStrategy } from '../strategies/resolve-strategy.ts'
 import { ecommerceToolNames } from '../tools/tool-specs.ts'
@@ -17,7 +17,7 @@ import type { TaskSummary } from './task-summary.ts'
 import type { TraceEvent } from './trace-events.ts'
 
 // The executor's workflows call HTTP tools; MCP faults hit only tools of an MCP server (src/runtime/mcp/).
-const faultTypes = allFaultTypes.filter((type) => !isMcpFaultType(type))
+const faultTypes = allFaultTypes.filter((type) => !isMcpFaultType(type) && !isModelOnlyFaultType(type))
 
 /**
  * Properties of the loader and the executor over random valid scenarios: random e-commerce

@@ -66,7 +66,14 @@ export interface TaskSummary {
   diagnoses: DiagnosisRecord[]
   diagnoserCalls: number
   memoryHits: number
+  /** Prompt plus completion tokens of every model answer whose `usage` reached the agent. */
   tokens: number
+  /** Model calls the task made (scripted or replayed endpoints); absent when it made none. */
+  llmCalls?: number
+  promptTokens?: number
+  completionTokens?: number
+  /** US dollars from the price table in the options; null when a model used has no price. */
+  costUsd?: number | null
   /** Trace file relative to the project root. */
   trace: string
   /** `mixed`: some calls reached real services, so durations include real (wall-clock) latency. */

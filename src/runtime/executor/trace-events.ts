@@ -1,7 +1,7 @@
 import type { FaultMode, FaultType, Layer, Outcome } from '../scenario/schema.ts'
 import type { DiagnosisSource, RecoveryActionName } from './task-summary.ts'
 
-export type CallPurpose = 'step' | 'rollback' | 'ticket' | 'compensation' | 'oracle' | 'verify'
+export type CallPurpose = 'step' | 'rollback' | 'ticket' | 'compensation' | 'oracle' | 'verify' | 'model'
 
 /** What a client saw of one call. */
 export type CallResult = 'ok' | 'http_error' | 'timeout' | 'network' | 'contract'
@@ -23,6 +23,30 @@ export type TraceEvent =
   | { type: 'saga:push'; step: number; tool: string; at: number }
   | { type: 'saga:compensate'; step: number; tool: string; ok: boolean; attempts: number; at: number }
   | { type: 'task:error'; where: string; message: string; at: number }
+  /**
+   * One call to a scripted (or replayed) model endpoint. `status`: the HTTP status, or how the
+   * answer broke: `network` (reset), `hang` (no answer until the client gave up), `cut` (the
+   * stream ended after `events` events), `stall` (the stream stopped after `events` and held).
+   * Tokens are those of the `usage` the client received (0 when it never arrived).
+   */
+  | {
+      type: 'llm:call'
+      call: number
+      tool: string
+      api: 'chat' | 'responses' | 'messages' | null
+      model: string
+      stream: boolean
+      turn: number | null
+      at: number
+      latencyMs: number
+      status: number | 'network' | 'hang' | 'cut' | 'stall'
+      finish: 'stop' | 'tool_calls' | 'length' | 'refusal' | null
+      toolCalls: string[]
+      promptTokens: number
+      completionTokens: number
+      events?: number
+      replayed?: boolean
+    }
   | { type: 'oracle:verdict'; ok: boolean; why: string | null; at: number }
   | { type: 'task:final'; outcome: Outcome; reason: string; consistent: boolean; at: number }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { faultTypes, mcpFaultTypes, type FaultType } from '../scenario/schema.ts'
+import { faultTypes, mcpFaultTypes, modelOnlyFaultTypes, type FaultType } from '../scenario/schema.ts'
 import type { ResolvedFault } from '../scenario/task-spec.ts'
 import { faultWire, hangLatencyMs } from './fault-wire.ts'
 import { lyingFaultTypes } from './lying-faults.ts'
@@ -30,7 +30,7 @@ const httpForms: [FaultType, number, string | null][] = [
 describe('faultWire', () => {
   it('covers every fault type of the schema', () => {
     // MCP faults have their own wire: src/runtime/mcp/mcp-fault-wire.test.ts covers them.
-    const covered = new Set<FaultType>([...httpForms.map(([type]) => type), 'Timeout', 'NetworkError', ...mcpFaultTypes, ...lyingFaultTypes])
+    const covered = new Set<FaultType>([...httpForms.map(([type]) => type), 'Timeout', 'NetworkError', ...mcpFaultTypes, ...lyingFaultTypes, ...modelOnlyFaultTypes])
     expect([...covered].sort()).toEqual([...faultTypes].sort())
   })
 

@@ -1,4 +1,4 @@
-import { isMcpFaultType, type FaultType, type McpFaultType } from '../scenario/taxonomy.ts'
+import { isMcpFaultType, isModelOnlyFaultType, type FaultType, type McpFaultType, type modelOnlyFaultTypes } from '../scenario/taxonomy.ts'
 import type { ResolvedFault } from '../scenario/task-spec.ts'
 import { isLyingFault, type LyingFaultType } from './lying-faults.ts'
 
@@ -16,7 +16,7 @@ export type FaultWire =
 
 const errorBody = (code: string, message: string) => ({ ok: false, error: { code, message } })
 
-const defaults: Readonly<Record<Exclude<FaultType, 'Timeout' | 'NetworkError' | McpFaultType | LyingFaultType>, { status: number; headers?: Record<string, string>; body: unknown }>> = {
+const defaults: Readonly<Record<Exclude<FaultType, 'Timeout' | 'NetworkError' | McpFaultType | LyingFaultType | (typeof modelOnlyFaultTypes)[number]>, { status: number; headers?: Record<string, string>; body: unknown }>> = {
   HTTP_500: { status: 500, body: errorBody('internal_error', 'internal server error') },
   Unavailable: { status: 503, headers: { 'Retry-After': '1' }, body: errorBody('unavailable', 'service unavailable') },
   RateLimited: { status: 429, headers: { 'Retry-After': '2' }, body: errorBody('rate_limited', 'too many requests') },
@@ -43,7 +43,8 @@ export function faultWire(fault: ResolvedFault, jitter: number): FaultWire {
   if (isLyingFault(fault.type)) return { kind: 'lie', type: fault.type, latencyMs }
   // The scenario schema lets MCP faults hit only tools of an MCP server, whose wire is src/runtime/mcp/.
   if (isMcpFaultType(fault.type)) return { kind: 'http', status: 502, headers: {}, body: errorBody('bad_gateway', `${fault.type} applies to MCP servers only`), latencyMs, write: 'none' }
-  const base = defaults[fault.type]
+  // The schema keeps model-only types off tools; a hand-built plan that does not still gets a 500.
+  const base = isModelOnlyFaultType(fault.type) ? defaults.HTTP_500 : defaults[fault.type as keyof typeof defaults]
   return {
     kind: 'http',
     status: fault.status ?? base.status,

@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import { builtinToolNames, isBuiltinTool } from '../tools/tool-specs.ts'
 import { domainNames, domainWorkflows, workflowNames } from './domains.ts'
-import { faultModes, faultTypes, isMcpFaultType, layers, outcomes } from './taxonomy.ts'
+import { faultModes, faultTypes, isMcpFaultType, isModelFaultType, isModelOnlyFaultType, layers, modelFaultTypes, outcomes } from './taxonomy.ts'
 import { lyingFaultTypes } from '../faults/lying-faults.ts'
 
 /**
@@ -9,7 +9,7 @@ import { lyingFaultTypes } from '../faults/lying-faults.ts'
  * `schema/scenario.schema.json`, which editors use for completion.
  */
 
-export { defaultLayerOf, faultModes, faultTypes, layers, mcpFaultTypes, outcomes, type FaultMode, type FaultType, type Layer, type McpFaultType, type Outcome } from './taxonomy.ts'
+export { defaultLayerOf, faultModes, faultTypes, layers, mcpFaultTypes, modelFaultTypes, modelOnlyFaultTypes, outcomes, toolFaultTypes, type FaultMode, type FaultType, type Layer, type McpFaultType, type Outcome } from './taxonomy.ts'
 
 export { domainNames, workflowNames, type DomainName, type WorkflowName } from './domains.ts'
 
@@ -154,6 +154,12 @@ export const faultSchema = z
     applied: z.boolean().optional().describe('Timeout only: the write happened, the answer was lost.'),
     code: z.int().optional().describe('JsonRpcError only: the JSON-RPC error code (default -32603; -32002 resource not found, -32602 invalid params).'),
     force_first_attempt: z.boolean().optional().describe('The first attempt is always hit.'),
+    after_events: z
+      .int()
+      .min(0)
+      .max(100_000)
+      .optional()
+      .describe('StreamCut and StreamStall: server-sent events delivered before the stream breaks (default 2; never the final event).'),
   })
   .superRefine(
     (fault, ctx) => {
@@ -228,7 +234,9 @@ export const expectSchema = z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/), z.en
 export const templateSchema = z.strictObject({
   name: identifier,
   steps: z.array(identifier).min(1).describe('Tool names the fault may hit.'),
-  types: z.array(z.enum(faultTypes)).min(1),
+  types: z
+    .array(z.enum(faultTypes).refine((type) => !isModelOnlyFaultType(type), { message: 'model fault types need an `llm:` endpoint, which suites do not have' }))
+    .min(1),
   prob: z.number().min(0).max(1),
   weight: z.number().positive(),
   mode: z.enum(faultModes),
@@ -325,6 +333,75 @@ export const inlineTaskSchema = z.strictObject({
   expect: expectSchema.optional().describe("Default: the file's `expect`."),
 })
 
+
+/** The name model calls go by in faults (`tool: llm`), traces and call records. */
+export const modelToolName = 'llm'
+
+export const llmProviders = ['openai', 'anthropic'] as const
+export type LlmProvider = (typeof llmProviders)[number]
+
+/** The virtual origin a scripted model answers on unless the scenario names another. */
+export const defaultLlmBaseUrl = 'http://llm.awrr.test'
+
+export const llmToolCallSchema = z.strictObject({
+  name: identifier.describe('Tool the model calls.'),
+  arguments: jsonObject.default({}).describe('Arguments of the call, sent as a JSON string (openai) or an object (anthropic).'),
+  id: identifier.optional().describe('Call id; default: derived from the task, call and position.'),
+})
+
+export const llmWhenSchema = z
+  .strictObject({
+    tool_result_contains: z.string().min(1).max(10_000).optional().describe('The last tool result in the request contains this text.'),
+    tool_called: identifier.optional().describe('An earlier assistant turn in the request called the tool of this name.'),
+    user_contains: z.string().min(1).max(10_000).optional().describe('The last user message contains this text.'),
+  })
+  .describe('The turn answers only a request that matches every condition given.')
+
+export const llmTurnSchema = z
+  .strictObject({
+    when: llmWhenSchema.optional(),
+    reply: z.string().max(1_000_000).optional().describe("The model's text answer."),
+    tool_calls: z.array(llmToolCallSchema).min(1).max(100).optional().describe('Tool calls the model makes in this turn.'),
+    usage: z
+      .strictObject({ prompt_tokens: z.int().min(0), completion_tokens: z.int().min(0) })
+      .optional()
+      .describe('Token counts reported in `usage`; default: an estimate of 4 characters a token.'),
+    repeat: z.boolean().optional().describe('The turn may answer again (default: each turn answers once).'),
+  })
+  .superRefine(
+    (turn, ctx) => {
+      if (turn.reply !== undefined || turn.tool_calls !== undefined) return
+      ctx.addIssue({
+        code: 'custom',
+        path: [],
+        message: 'a turn needs `reply` or `tool_calls`',
+        params: { code: 'missing_key', expected: 'a turn with `reply:` (text) or `tool_calls:` (or both)' } satisfies IssueParams,
+      })
+    },
+    { when: whenParsed('reply', 'tool_calls') },
+  )
+
+export const llmPriceSchema = z.strictObject({ input: z.number().min(0), output: z.number().min(0) })
+
+export const llmSchema = z
+  .strictObject({
+    provider: z.enum(llmProviders).default('openai').describe('Wire format: `openai` (chat completions and responses) or `anthropic` (messages).'),
+    base_url: z
+      .string()
+      .max(2_000)
+      .refine((url) => URL.canParse(url) && /^https?:$/.test(new URL(url).protocol), {
+        message: 'base_url must be an http(s) URL',
+        params: { code: 'invalid_value', expected: 'an http:// or https:// URL such as http://llm.awrr.test/v1' } satisfies IssueParams,
+      })
+      .default(defaultLlmBaseUrl)
+      .describe('Where the agent\'s SDK is pointed; a virtual origin by default. Requests under it are answered by the script.'),
+    model: identifier.default('awrr-scripted').describe('Model name in answers when the request names none.'),
+    script: z.array(llmTurnSchema).min(1).max(10_000).optional().describe("The model's turns in order; a turn with `when:` waits for a request that matches."),
+    record: z.boolean().optional().describe('Record the real endpoint into the cassette (also AWRR_RECORD=1).'),
+    cassette: z.string().min(1).max(1_000).optional().describe('Cassette file, relative to the scenario; default: <scenario>.cassette.json beside it.'),
+  })
+  .describe('A model endpoint the agent calls: scripted, or recorded once and replayed.')
+
 export const scenarioSchema = z
   .strictObject({
     $schema: z.string().optional(),
@@ -347,6 +424,7 @@ export const scenarioSchema = z
       .describe('MCP servers (Streamable HTTP) by name; a simulated one answers at http://mcp.awrr.test/<name>.'),
     input: z.unknown().optional().describe('Input handed to an agent (agent projects run the scenarios that have one).'),
     repeats: z.int().min(1).max(1_000).optional().describe('Trials of every task per strategy, for pass^k.'),
+    llm: llmSchema.optional(),
   })
   .superRefine(
     (scenario, ctx) => {
@@ -463,14 +541,46 @@ export const scenarioSchema = z
   .superRefine(
     (scenario, ctx) => {
       // Faults by tool name reach only tools AWRR serves; a real MCP server's tools are faulted by `target:`.
-      const declared = Object.keys(scenario.tools ?? {})
+      const declared = [...Object.keys(scenario.tools ?? {}), ...(scenario.llm ? [modelToolName] : [])]
       scenario.faults.forEach((fault, index) => {
         if (fault.tool !== undefined && !isBuiltinTool(fault.tool) && !declared.includes(fault.tool)) {
           addUnknownTool(ctx, ['faults', index, 'tool'], fault.tool, declared)
         }
+        const atModel = fault.tool === modelToolName || (scenario.llm !== undefined && fault.target !== undefined && fault.target.url.startsWith(new URL(scenario.llm.base_url).origin))
+        if (atModel && !isModelFaultType(fault.type)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['faults', index, 'type'],
+            message: `${fault.type} is not a fault a model endpoint can answer with`,
+            params: { code: 'invalid_value', expected: `a model fault type (${modelFaultTypes.join(', ')})`, received: fault.type } satisfies IssueParams,
+          })
+        } else if (!atModel && isModelOnlyFaultType(fault.type)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['faults', index, 'type'],
+            message: `${fault.type} applies to model calls only`,
+            params: { code: 'invalid_value', expected: `a fault with \`tool: ${modelToolName}\` (and an \`llm:\` endpoint) for ${fault.type}`, received: fault.type } satisfies IssueParams,
+          })
+        }
       })
+      if (scenario.llm && scenario.input === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['llm'],
+          message: 'a model endpoint is for agents',
+          params: { code: 'custom', expected: 'an `llm:` endpoint beside an agent\'s `input:` (the built-in executor calls no model)' } satisfies IssueParams,
+        })
+      }
+      if (scenario.llm && scenario.llm.script === undefined && scenario.llm.record === undefined && scenario.llm.cassette === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['llm'],
+          message: 'a model endpoint needs a `script`, a `cassette` or `record: true`',
+          params: { code: 'missing_key', expected: 'a `script:` of turns, a `cassette:` to replay, or `record: true`' } satisfies IssueParams,
+        })
+      }
     },
-    { when: whenParsed('tools', 'faults', 'mcp') },
+    { when: whenParsed('tools', 'faults', 'mcp', 'llm', 'input') },
   )
   .superRefine(
     (scenario, ctx) => {
@@ -549,4 +659,7 @@ export type FaultTargetSpec = z.infer<typeof faultTargetSchema>
 export type GenerateSpec = z.infer<typeof generateSchema>
 export type InlineTaskSpec = z.infer<typeof inlineTaskSchema>
 export type TemplateSpec = z.infer<typeof templateSchema>
+export type LlmSpec = z.infer<typeof llmSchema>
+export type LlmTurnSpec = z.infer<typeof llmTurnSchema>
+export type LlmPrice = z.infer<typeof llmPriceSchema>
 

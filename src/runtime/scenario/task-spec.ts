@@ -1,4 +1,4 @@
-import type { BudgetSpec, DeclaredToolSpec, FaultSpec, McpServerSpec, Outcome, StepSpec, SuccessSpec } from './schema.ts'
+import type { BudgetSpec, DeclaredToolSpec, FaultSpec, LlmSpec, McpServerSpec, Outcome, StepSpec, SuccessSpec } from './schema.ts'
 
 /** A fault with its identifier resolved (`F0`, `F1`, ... unless the file names it). */
 export type ResolvedFault = FaultSpec & { id: string }
@@ -30,6 +30,8 @@ export interface TaskSpec {
   mcp?: Record<string, McpServerSpec>
   /** Input handed to an agent; a task with an input runs in agent projects only. */
   input?: unknown
+  /** The scenario's model endpoint (`llm:`), for agent tasks. */
+  llm?: LlmSpec
 }
 
 /** Where a scenario's tasks come from: everything a worker needs to run them. */

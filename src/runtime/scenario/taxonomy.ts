@@ -35,6 +35,15 @@ export const faultTypes = [
   'SilentNoOp',
   'PlausibleWrong',
   'SchemaDrift',
+  // Model endpoints only (`tool: llm`): provider-shaped answers the LLM SDKs parse.
+  'Overloaded',
+  'StreamCut',
+  'StreamStall',
+  'SlowStream',
+  'MalformedToolArgs',
+  'UnknownTool',
+  'Truncated',
+  'Refusal',
   // MCP servers (src/runtime/mcp/): faults of the protocol layer, for tools an MCP server serves.
   ...mcpFaultTypes,
 ] as const
@@ -67,6 +76,14 @@ export const defaultLayerOf: Readonly<Record<FaultType, Layer>> = {
   SilentNoOp: 'semantic',
   PlausibleWrong: 'semantic',
   SchemaDrift: 'semantic',
+  Overloaded: 'transient',
+  StreamCut: 'transient',
+  StreamStall: 'transient',
+  SlowStream: 'transient',
+  MalformedToolArgs: 'semantic',
+  UnknownTool: 'semantic',
+  Truncated: 'semantic',
+  Refusal: 'semantic',
   // The tool ran and said no: the model is meant to read it and correct its call.
   McpToolError: 'semantic',
   // -32603 internal error by default; a retry may pass.
@@ -77,4 +94,31 @@ export const defaultLayerOf: Readonly<Record<FaultType, Layer>> = {
   TokenExpired: 'persistent',
   // The contract changed: the client has to list the tools again and call with the new schema.
   ToolsChanged: 'semantic',
+}
+
+/** Fault types that only a model endpoint can answer with: a tool has no stream or tool call to break. */
+export const modelOnlyFaultTypes = ['Overloaded', 'StreamCut', 'StreamStall', 'SlowStream', 'MalformedToolArgs', 'UnknownTool', 'Truncated', 'Refusal'] as const satisfies readonly FaultType[]
+
+/** Fault types a model endpoint can answer with: its own, and the HTTP-level ones every service has. */
+export const modelFaultTypes = [
+  'RateLimited',
+  'Overloaded',
+  'HTTP_500',
+  'Unavailable',
+  'Timeout',
+  'NetworkError',
+  'AuthDenied',
+  'BadRequest',
+  ...modelOnlyFaultTypes.filter((type) => type !== 'Overloaded'),
+] as const satisfies readonly FaultType[]
+
+/** Fault types a tool can answer with: every type but the model-only ones. */
+export const toolFaultTypes: readonly FaultType[] = faultTypes.filter((type) => !(modelOnlyFaultTypes as readonly FaultType[]).includes(type))
+
+export function isModelOnlyFaultType(type: FaultType): boolean {
+  return (modelOnlyFaultTypes as readonly FaultType[]).includes(type)
+}
+
+export function isModelFaultType(type: FaultType): boolean {
+  return (modelFaultTypes as readonly FaultType[]).includes(type)
 }

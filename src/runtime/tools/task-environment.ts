@@ -1,7 +1,8 @@
 import type { CallPurpose, TraceSink } from '../executor/trace-events.ts'
 import { createFaultPlan, type FaultPlan, type InjectedFault } from '../faults/fault-plan.ts'
 import { interpolateEnv } from '../http/env-interpolation.ts'
-import type { DeclaredToolSpec, HttpToolSpec, McpServerSpec } from '../scenario/schema.ts'
+import { modelToolName, type DeclaredToolSpec, type HttpToolSpec, type LlmSpec, type McpServerSpec } from '../scenario/schema.ts'
+import { ModelEndpoint } from '../llm/model-endpoint.ts'
 import { faultWire, type FaultWire } from '../faults/fault-wire.ts'
 import { applyLyingFault, isLyingFault, type LyingFaultType } from '../faults/lying-faults.ts'
 import { createRandom, hashSeed } from '../random.ts'
@@ -64,6 +65,8 @@ export interface TaskEnvironmentOptions {
    * clock, so durations are real latency plus virtual waits.
    */
   realTime?: boolean
+  /** A model endpoint the scenario declares (`llm:`): answered by its script, on its own origin. */
+  llm?: LlmSpec
   /**
    * Real-time callers only: the longest a `Timeout` fault holds a request open when the client sets
    * no deadline of its own (the agent's time limit). @default the fault's latency
@@ -142,13 +145,16 @@ export class TaskEnvironment {
   private checkpoint: WorldSnapshot
   private callCounter = 0
   private wallSyncedAt = performance.now()
+  private readonly ended = new AbortController()
+  /** The scenario's model endpoint, when it declares one. */
+  readonly model: ModelEndpoint | undefined
   /** Each record as it was before the task's last write to it: what StaleData answers. */
   private readonly earlierRecords = new Map<string, Record<string, unknown>>()
   /** Writes applied so far (tool and arguments), to tell a write applied twice. */
   private readonly appliedWrites = new Set<string>()
 
   /** Adds the wall time since the last call to the clock (real-time callers only). */
-  private syncWallClock(): void {
+  syncWallClock(): void {
     if (!this.options.realTime) return
     const now = performance.now()
     this.clock.advance(now - this.wallSyncedAt)
@@ -181,6 +187,53 @@ export class TaskEnvironment {
       recoveredSince: (since) =>
         this.world.audit_log.some((entry) => entry.seq >= since && (entry.kind === 'rollback' || entry.kind === 'compensation')),
     })
+    this.model = options.llm
+      ? new ModelEndpoint(options.llm, {
+          seed: options.seed,
+          scenario: options.scenario,
+          task: options.task,
+          clock: options.clock,
+          trace: options.trace,
+          taskSignal: this.ended.signal,
+          syncWallClock: () => this.syncWallClock(),
+          beginCall: (method, url) => this.beginModelCall(method, url),
+          finishCall: (call, status, result) => {
+            const record = this.calls.find((candidate) => candidate.call === call)
+            if (!record) return
+            record.status = status
+            record.result = result
+          },
+        })
+      : undefined
+  }
+
+  /**
+   * The task is over: whatever still hangs on it (a model call held open by a Timeout or a
+   * StreamStall) lets go, so nothing outlives its task.
+   */
+  end(): void {
+    this.ended.abort(new Error('the task ended'))
+  }
+
+  /** Origins answered inside the process (the model endpoint), never reaching the network. */
+  virtualResponderFor(url: URL): ((request: Request) => Promise<Response>) | undefined {
+    const model = this.model
+    return model?.handles(url) ? (request) => model.respond(request) : undefined
+  }
+
+  private beginModelCall(method: string, url: string): { call: number; injected: InjectedFault | undefined } {
+    const index = this.callCounter++
+    const at = this.clock.now()
+    const parsed = new URL(url)
+    this.calls.push({ call: index, tool: modelToolName, target: targetOf(method, parsed), step: undefined, purpose: 'model', at, status: null, result: 'pending', faulted: false, sideEffect: false })
+    const injected = this.plan.decide({ tool: modelToolName, step: undefined, method, url })
+    if (injected) {
+      this.calls[this.calls.length - 1]!.faulted = true
+      this.injected.push({ ...injected, call: index })
+      const { fault } = injected
+      this.options.trace.emit({ type: 'fault:injected', call: index, faultId: fault.id, faultType: fault.type, layer: injected.layer, mode: fault.mode, step: null, tool: modelToolName, attempt: injected.attempt, at })
+    }
+    return { call: index, injected }
   }
 
   private announced: { step: number | undefined; purpose: CallPurpose } | undefined

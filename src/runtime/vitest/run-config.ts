@@ -46,6 +46,8 @@ export interface RunConfig {
   agentModules: AgentModuleRef[]
   /** Trials of every task, for pass^k; a scenario's own `repeats:` wins. */
   repeats?: number
+  /** Model prices per million tokens, for `cost_usd`; absent: no cost is computed. */
+  prices?: Record<string, { input: number; output: number }>
   /** When a task is also run with its faults off (the clean run). Absent: `suites`. */
   cleanRun?: 'suites' | 'always' | 'never'
   /** This run's id (the same in every worker): real services get per-run Idempotency-Keys. */

@@ -160,6 +160,7 @@ export function openScenarioSuite(module: ScenarioModule, importModule: ModuleIm
         repeat,
         run: await agent,
         ...(agentRef.timeoutMs === undefined ? {} : { timeoutMs: agentRef.timeoutMs }),
+        ...(config.prices ? { prices: config.prices } : {}),
       })
     } else {
       strategy ??= resolveStrategy(strategyName, config, importModule)
