@@ -111,7 +111,8 @@ function expectTracesMatchShopLog(shopDir: string, log: readonly ShopLogEntry[])
   const passedThrough: Record<string, number> = {}
   const injectedCalls: Record<string, number> = {}
   const oracleCalls: Record<string, number> = {}
-  for (const project of readdirSync(tracesDir)) {
+  // traces/ also holds run.json (the run that wrote it): only the per-project folders are traces.
+  for (const project of readdirSync(tracesDir, { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => entry.name)) {
     for (const file of readdirSync(path.join(tracesDir, project))) {
       const events = readFileSync(path.join(tracesDir, project, file), 'utf8')
         .split('\n')

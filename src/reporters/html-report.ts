@@ -18,7 +18,11 @@ import {
   strategiesWithRepeats,
   strategyEntries,
   type TaskSetView,
+  breakdownMatrix,
+  offendingTasks,
+  verdictMetrics,
 } from './report-view.ts'
+import { breakdownDimensions } from './breakdown.ts'
 import { confusionHeatmap, costChart, learningChart, rateChart, strategyColors } from './svg-charts.ts'
 
 export interface HtmlReportOptions {
@@ -292,6 +296,42 @@ export function renderHtmlReport(report: JsonReport, options: HtmlReportOptions 
       ),
     )
   }
+
+  const verdictRows = entries.map(
+    ([name, entry]) =>
+      `<tr data-strategy="${esc(name)}"><td>${esc(name)}</td>${verdictMetrics.map((key) => `<td data-metric="${key}">${formatMetric(key, entry.metrics[key])}</td>`).join('')}</tr>`,
+  )
+  const breakdownTables = breakdownDimensions.flatMap((dimension) => {
+    const matrix = breakdownMatrix(report, dimension)
+    if (matrix.keys.length === 0 || (matrix.keys.length === 1 && matrix.keys[0] === 'none')) return []
+    const rows = matrix.keys.map(
+      (key) =>
+        `<tr><td class="text">${esc(key)}</td><td>${matrix.row(key, matrix.strategies[0]!)?.tasks ?? 0}</td>${matrix.strategies
+          .map((strategy) => {
+            const row = matrix.row(key, strategy)
+            return `<td data-strategy="${esc(strategy)}">${row ? `${formatMetric('wcr', row.wcr)}<br><span class="ci">RR ${formatMetric('rr_task', row.rr_task)} · MTTR ${formatMetric('mttr_ms', row.mttr_ms)}</span>` : '-'}</td>`
+          })
+          .join('')}</tr>`,
+    )
+    return [
+      `<h3 style="margin-top:18px">By fault ${esc(dimension)}</h3><div class="scroll"><table class="breakdown" data-dimension="${dimension}"><thead><tr><th>${esc(dimension)}</th><th>Tasks</th>${matrix.strategies.map((name) => `<th>${esc(name)}</th>`).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table></div>`,
+    ]
+  })
+  const offending = offendingTasks(report)
+  const offendingList =
+    offending.length === 0
+      ? ''
+      : `<h3 style="margin-top:18px">Offending calls</h3><div class="scroll"><table class="offending"><thead><tr><th>Strategy</th><th>Task</th><th>Verdict</th><th>Calls</th></tr></thead><tbody>${offending
+          .flatMap(([name, list]) => list.map((item) => `<tr><td>${esc(name)}</td><td class="text">${esc(item.task)}</td><td class="text">${esc(item.verdict)}</td><td class="text">${item.calls.join(', ')}</td></tr>`))
+          .join('')}</tbody></table></div>`
+  body.push(
+    section(
+      'degradation',
+      'Degradation, breakdowns and client verdicts',
+      'Clean WCR: the same tasks with every fault switched off; Delta WCR: WCR minus clean WCR. ABD: tasks that ran a write after a lying answer they did not detect. RAH: retries after Retry-After that waited long enough; the other verdicts count offending calls. Breakdowns: WCR per kind of fault that reached the task.',
+      `<div class="scroll"><table class="verdicts"><thead><tr><th>Strategy</th>${verdictMetrics.map((key) => `<th>${esc(metricInfo(key).label)}</th>`).join('')}</tr></thead><tbody>${verdictRows.join('')}</tbody></table></div>${breakdownTables.join('')}${offendingList}`,
+    ),
+  )
 
   const scenarios = [...new Set(entries.flatMap(([, entry]) => entry.scenarios.map((s) => s.scenario)))].sort()
   const scenarioRows = scenarios.map((scenario) => {

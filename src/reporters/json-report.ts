@@ -5,6 +5,7 @@ import { completedWithoutCalls, type DiagnosisRecord, type TaskSummary } from '.
 import type { Outcome } from '../runtime/scenario/schema.ts'
 import { GateConfigError } from './gate-error.ts'
 import type { GateResult } from './gates.ts'
+import { computeBreakdown, type Breakdown } from './breakdown.ts'
 import type { IncompleteModule } from './incomplete.ts'
 import { computeLearningCurve, type LearningCurve } from './learning-curve.ts'
 import { rateKeys, type RateKey } from './metric-catalog.ts'
@@ -35,6 +36,12 @@ export interface JsonTaskEntry {
   compensations: { tool: string; step: number; ok: boolean }[]
   diagnoses: DiagnosisRecord[]
   batch: number
+  /** Lying answers received, detected, and whether the task acted on one (ABD). */
+  lies?: { received: number; detected: number; acted: boolean }
+  /** The offending calls per verdict (call indices of the trace), only verdicts with some. */
+  offending?: Partial<Record<'retry_after' | 'unsafe_retries' | 'duplicate_side_effects' | 'hot_loops' | 'ignored_deadlines', number[]>>
+  /** Outcome of the clean run (faults off), when one was made. */
+  clean?: Outcome
 }
 
 /** A rate's 95% Wilson interval and the counts it is computed from. */
@@ -144,6 +151,8 @@ export interface JsonStrategyReport {
   /** `null` when no diagnosis was about an injected fault. */
   rca: JsonRca | null
   learning_curve: JsonLearningCurve
+  /** WCR, RR_task and MTTR per fault type, layer, mode and position (first, middle, last third). */
+  breakdown: Breakdown
   scenarios: JsonScenarioEntry[]
   /** Tasks flagged for a person to look at (empty when none). */
   suspicious: JsonSuspiciousTask[]
@@ -208,7 +217,22 @@ function taskEntry(summary: TaskSummary): JsonTaskEntry {
       event: d.event,
     })),
     batch: summary.batch,
+    ...(summary.lies && summary.lies.received > 0 ? { lies: { received: summary.lies.received, detected: summary.lies.detected, acted: summary.lies.acted } } : {}),
+    ...offendingOf(summary),
+    ...(summary.clean === undefined ? {} : { clean: summary.clean }),
   }
+}
+
+function offendingOf(summary: TaskSummary): Pick<JsonTaskEntry, 'offending'> {
+  const verdicts = summary.verdicts
+  if (!verdicts) return {}
+  const lists: NonNullable<JsonTaskEntry['offending']> = {}
+  if (verdicts.retryAfter.calls.length > 0) lists.retry_after = [...verdicts.retryAfter.calls]
+  if (verdicts.unsafeRetries.calls.length > 0) lists.unsafe_retries = [...verdicts.unsafeRetries.calls]
+  if (verdicts.duplicateSideEffects.calls.length > 0) lists.duplicate_side_effects = [...verdicts.duplicateSideEffects.calls]
+  if (verdicts.hotLoops.calls.length > 0) lists.hot_loops = [...verdicts.hotLoops.calls]
+  if (verdicts.ignoredDeadlines.calls.length > 0) lists.ignored_deadlines = [...verdicts.ignoredDeadlines.calls]
+  return Object.keys(lists).length === 0 ? {} : { offending: lists }
 }
 
 const rateCounts: Record<RateKey, (counts: StrategyCounts) => [successes: number, trials: number]> = {
@@ -355,6 +379,7 @@ export function buildJsonReport(input: BuildJsonReportInput): JsonReport {
       pass_hat_k: passHat.length === 0 ? null : { trials: passHat.length, values: passHat },
       rca: rcaEntry(computeRca(summaries)),
       learning_curve: learningCurveEntry(computeLearningCurve(summaries)),
+      breakdown: computeBreakdown(summaries),
       scenarios: scenarioEntries(summaries),
       suspicious: suspiciousTasks(summaries),
       tasks: summaries.map(taskEntry),

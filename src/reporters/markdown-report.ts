@@ -17,7 +17,11 @@ import {
   suspiciousExplanation,
   suspiciousTaskName,
   taskSetViews,
+  breakdownMatrix,
+  offendingTasks,
+  verdictMetrics,
 } from './report-view.ts'
+import { breakdownDimensions } from './breakdown.ts'
 
 export interface MarkdownReportOptions {
   /** Strategies shown but not ranked in the leaderboard. @default ['ORACLE'] */
@@ -230,6 +234,53 @@ export function renderMarkdownReport(report: JsonReport, options: MarkdownReport
           String(entry.learning_curve.batches.length),
           entry.learning_curve.first_batch_reaching === null ? 'never' : String(entry.learning_curve.first_batch_reaching),
         ]),
+      ),
+      '',
+    )
+  }
+
+  out.push(
+    '## Degradation and client verdicts',
+    '',
+    table(
+      ['Strategy', ...verdictMetrics.map((key) => metricInfo(key).label)],
+      ['l', ...verdictMetrics.map(() => 'r' as const)],
+      entries.map(([name, entry]) => [esc(name), ...verdictMetrics.map((key) => formatMetric(key, entry.metrics[key]))]),
+    ),
+    '',
+    'Clean WCR: the same tasks with every fault switched off; Delta WCR: WCR minus clean WCR on them. ABD: tasks that ran a write after a lying answer they did not detect. RAH: retries after Retry-After that waited long enough. The other columns count offending calls.',
+    '',
+  )
+  for (const dimension of breakdownDimensions) {
+    const matrix = breakdownMatrix(report, dimension)
+    if (matrix.keys.length === 0 || (matrix.keys.length === 1 && matrix.keys[0] === 'none')) continue
+    out.push(
+      `## By fault ${dimension}`,
+      '',
+      table(
+        [esc(dimension), 'Tasks', ...matrix.strategies.map((name) => `${esc(name)} WCR / RR / MTTR`)],
+        ['l', 'r', ...matrix.strategies.map(() => 'r' as const)],
+        matrix.keys.map((key) => [
+          esc(key),
+          String(matrix.row(key, matrix.strategies[0]!)?.tasks ?? 0),
+          ...matrix.strategies.map((strategy) => {
+            const row = matrix.row(key, strategy)
+            return row ? `${formatMetric('wcr', row.wcr)} / ${formatMetric('rr_task', row.rr_task)} / ${formatMetric('mttr_ms', row.mttr_ms)}` : '-'
+          }),
+        ]),
+      ),
+      '',
+    )
+  }
+  const offending = offendingTasks(report)
+  if (offending.length > 0) {
+    out.push(
+      '## Offending calls',
+      '',
+      table(
+        ['Strategy', 'Task', 'Verdict', 'Calls'],
+        ['l', 'l', 'l', 'l'],
+        offending.flatMap(([name, list]) => list.map((item) => [esc(name), esc(item.task), item.verdict, item.calls.join(', ')])),
       ),
       '',
     )

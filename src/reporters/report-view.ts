@@ -1,6 +1,7 @@
 // Read-only views of a report that several renderers need, so that they pick the same things.
 import type { JsonReport, JsonRca, JsonStrategyReport, JsonSuspiciousTask, JsonTaskSet } from './json-report.ts'
 import type { LeaderboardRow } from './leaderboard.ts'
+import type { BreakdownDimension, BreakdownRow } from './breakdown.ts'
 
 export function strategyEntries(report: JsonReport): [string, JsonStrategyReport][] {
   return Object.entries(report.strategies)
@@ -94,4 +95,31 @@ export const shortLabels: Readonly<Record<string, string>> = {
   compensate: 'comp',
   escalate: 'esc',
   fail: 'fail',
+}
+
+/** The degradation and client-verdict metrics, in the order every report shows them. */
+export const verdictMetrics = ['clean_wcr', 'delta_wcr', 'abd', 'rah', 'unsafe_retries', 'duplicate_side_effects', 'hot_loops', 'ignored_deadlines'] as const
+
+/** One breakdown dimension across strategies: its keys (sorted) and each strategy's row per key. */
+export function breakdownMatrix(
+  report: JsonReport,
+  dimension: BreakdownDimension,
+): { keys: string[]; strategies: string[]; row(key: string, strategy: string): BreakdownRow | undefined } {
+  const entries = strategyEntries(report).filter(([, entry]) => entry.breakdown !== undefined)
+  const keys = [...new Set(entries.flatMap(([, entry]) => entry.breakdown[dimension].map((row) => row.key)))].sort()
+  return {
+    keys,
+    strategies: entries.map(([name]) => name),
+    row: (key, strategy) => report.strategies[strategy]?.breakdown?.[dimension].find((row) => row.key === key),
+  }
+}
+
+/** Tasks with offending calls, per strategy, for the reports' "offending calls" lists (bounded). */
+export function offendingTasks(report: JsonReport, max = 20): [string, { task: string; verdict: string; calls: number[] }[]][] {
+  return strategyEntries(report).flatMap(([name, entry]) => {
+    const found = entry.tasks.flatMap((task) =>
+      Object.entries(task.offending ?? {}).map(([verdict, calls]) => ({ task: `${task.scenario} > ${task.id}`, verdict, calls })),
+    )
+    return found.length === 0 ? [] : [[name, found.slice(0, max)] as [string, { task: string; verdict: string; calls: number[] }[]]]
+  })
 }

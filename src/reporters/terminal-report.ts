@@ -3,7 +3,7 @@ import { describeActual, describeRequirement } from './gates.ts'
 import type { JsonGateResult, JsonReport, JsonRca } from './json-report.ts'
 import { renderSparkline } from './learning-curve.ts'
 import { renderLeaderboard } from './leaderboard.ts'
-import { formatMetric, formatPValue, formatSigned } from './metric-catalog.ts'
+import { formatMetric, formatPValue, formatSigned, metricInfo } from './metric-catalog.ts'
 import {
   describeTaskSet,
   diagnosingStrategies,
@@ -16,7 +16,12 @@ import {
   suspiciousExplanation,
   suspiciousTaskName,
   taskSetViews,
+  breakdownMatrix,
+  strategyEntries,
+  offendingTasks,
+  verdictMetrics,
 } from './report-view.ts'
+import { breakdownDimensions } from './breakdown.ts'
 import { alignColumns, sideBySide, wrapItems } from './text-table.ts'
 
 export interface TerminalReportOptions {
@@ -167,6 +172,36 @@ export function renderTerminalReport(report: JsonReport, options: TerminalReport
         }),
         3,
       ),
+    ])
+  }
+
+  sections.push([
+    chalk.bold('Degradation and client verdicts') + chalk.dim(' (clean run: the same tasks with faults off; counts are calls)'),
+    ...alignColumns([
+      ['  Strategy', ...verdictMetrics.map((key) => metricInfo(key).label)],
+      ...strategyEntries(report).map(([name, entry]) => [`  ${name}`, ...verdictMetrics.map((key) => formatMetric(key, entry.metrics[key]))]),
+    ]),
+  ])
+  for (const dimension of breakdownDimensions) {
+    const matrix = breakdownMatrix(report, dimension)
+    if (matrix.keys.length === 0 || (matrix.keys.length === 1 && matrix.keys[0] === 'none')) continue
+    sections.push([
+      chalk.bold(`WCR by fault ${dimension}`) + chalk.dim(' (tasks the fault reached; RR_task and MTTR in the JSON, Markdown and HTML reports)'),
+      ...alignColumns([
+        [`  ${dimension}`, 'tasks', ...matrix.strategies],
+        ...matrix.keys.map((key) => [
+          `  ${key}`,
+          String(matrix.row(key, matrix.strategies[0]!)?.tasks ?? 0),
+          ...matrix.strategies.map((strategy) => formatMetric('wcr', matrix.row(key, strategy)?.wcr ?? null)),
+        ]),
+      ]),
+    ])
+  }
+  const offending = offendingTasks(report, 5)
+  if (offending.length > 0) {
+    sections.push([
+      chalk.bold('Offending calls') + chalk.dim(' (call indices in the trace; first 5 tasks per strategy, all in report.json)'),
+      ...offending.flatMap(([name, list]) => list.map((item) => `  ${name}  ${item.task}  ${item.verdict}: ${item.calls.join(', ')}`)),
     ])
   }
 
