@@ -42,7 +42,10 @@ export function expectLlmSdksRun(dir: string, output: string): void {
   expect(seen('openai-sdk', 'openai-stream-cut')).toEqual(['OpenAIError'])
   expect(seen('openai-sdk', 'openai-rate-limited')).toEqual(['RateLimitError'])
   expect(seen('anthropic-sdk', 'anthropic-overloaded-cut')).toEqual(['OverloadedError', 'AnthropicError'])
-  expect(seen('ai-sdk', 'openai-stream-cut')).toEqual(['NoOutputGeneratedError'])
+  // The AI SDK reports a cut stream as one of its own classes: NoOutputGeneratedError from
+  // `result.text` (seen in this checkout) or APICallError (seen in the packed install).
+  expect(seen('ai-sdk', 'openai-stream-cut')).toHaveLength(1)
+  expect(['NoOutputGeneratedError', 'APICallError']).toContain(seen('ai-sdk', 'openai-stream-cut')[0])
   expect(seen('ai-sdk', 'openai-rate-limited')).toEqual(['APICallError'])
   // LangChain passes the transport's error through, as undici reports a connection reset mid-body.
   expect(seen('langchain', 'openai-stream-cut')).toEqual(['TypeError'])
