@@ -1,5 +1,5 @@
 import Anthropic from '@anthropic-ai/sdk'
-import { type AgentContext, type TripInput, ToolGaveUp, modelUrl, note, observedFetch, runTool, whoHeaders } from './trip.ts'
+import { type AgentContext, type TripInput, ToolGaveUp, askModel, modelUrl, note, observedFetch, runTool, whoHeaders } from './trip.ts'
 
 const tools: Anthropic.Tool[] = ['get_weather', 'book_trip'].map((name) => ({
   name,
@@ -12,7 +12,7 @@ export default async function run(ctx: AgentContext) {
   const anthropic = new Anthropic({ apiKey: 'sk-ant-local', baseURL: modelUrl(), defaultHeaders: whoHeaders(ctx), fetch: observedFetch(ctx, 'anthropic') })
   const messages: Anthropic.MessageParam[] = [{ role: 'user', content: `Plan a trip to ${city}.` }]
   for (let turn = 0; turn < 4; turn++) {
-    const message = await anthropic.messages.create({ model: 'local-model', max_tokens: 256, messages, tools })
+    const message = await askModel(ctx, 'anthropic', () => anthropic.messages.create({ model: 'local-model', max_tokens: 256, messages, tools }))
     messages.push({ role: 'assistant', content: message.content })
     const uses = message.content.filter((block) => block.type === 'tool_use')
     if (uses.length === 0) {

@@ -1,5 +1,5 @@
 import OpenAI from 'openai'
-import { type AgentContext, type TripInput, ToolGaveUp, modelUrl, note, observedFetch, runTool, whoHeaders } from './trip.ts'
+import { type AgentContext, type TripInput, ToolGaveUp, askModel, modelUrl, note, observedFetch, runTool, whoHeaders } from './trip.ts'
 
 const tools: OpenAI.ChatCompletionTool[] = ['get_weather', 'book_trip'].map((name) => ({
   type: 'function',
@@ -16,7 +16,7 @@ export default async function run(ctx: AgentContext) {
   const openai = new OpenAI({ apiKey: 'sk-local', baseURL: `${modelUrl()}/v1`, defaultHeaders: whoHeaders(ctx), fetch: observedFetch(ctx, 'openai') })
   const messages: OpenAI.ChatCompletionMessageParam[] = [{ role: 'user', content: `Plan a trip to ${city}.` }]
   for (let turn = 0; turn < 4; turn++) {
-    const completion = await openai.chat.completions.create({ model: 'local-model', messages, tools })
+    const completion = await askModel(ctx, 'openai', () => openai.chat.completions.create({ model: 'local-model', messages, tools }))
     const message = completion.choices[0]!.message
     messages.push(message)
     if (!message.tool_calls?.length) {

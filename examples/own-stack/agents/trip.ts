@@ -33,6 +33,8 @@ export interface Note {
   status?: number
   error?: { class: string; name: string; code: string | null; message: string }
   answer?: string
+  /** Wall-clock ms the client call took, from the call to its answer or error. */
+  elapsedMs?: number
 }
 
 export function note(entry: Note): void {
@@ -79,6 +81,16 @@ export function observedFetch(ctx: AgentContext, tool: string): typeof fetch {
   }
 }
 
+/** The model call, noting the SDK's own error class when it gives up (after its own retries). */
+export async function askModel<T>(ctx: AgentContext, sdk: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call()
+  } catch (error) {
+    note({ agent: ctx.agent, scenario: ctx.scenario, client: sdk, tool: 'gave_up', error: describeError(error) })
+    throw error
+  }
+}
+
 export class ToolGaveUp extends Error {
   override readonly name = 'ToolGaveUp'
 }
@@ -102,16 +114,18 @@ export async function runTool(ctx: AgentContext, tool: string, args: { city: str
   let last = ''
   for (let attempt = 1; attempt <= attempts; attempt++) {
     let response: ToolResponse
+    const startedAt = performance.now()
+    const elapsedMs = () => Math.round(performance.now() - startedAt)
     try {
       response = await call(request)
     } catch (error) {
       const described = describeError(error)
-      note({ agent: ctx.agent, scenario: ctx.scenario, client, tool, error: described })
+      note({ agent: ctx.agent, scenario: ctx.scenario, client, tool, error: described, elapsedMs: elapsedMs() })
       last = `${described.class} ${described.message}`
       await ctx.clock.sleep(100 * attempt)
       continue
     }
-    note({ agent: ctx.agent, scenario: ctx.scenario, client, tool, status: response.status })
+    note({ agent: ctx.agent, scenario: ctx.scenario, client, tool, status: response.status, elapsedMs: elapsedMs() })
     if (response.status < 300) return JSON.stringify(response.body)
     last = `status ${response.status}`
     if (response.status < 500 && response.status !== 429) break
