@@ -31,7 +31,7 @@ export function refundAgent(options: RefundAgentOptions = {}) {
   return async function run(ctx: AgentContext) {
     const client = new OpenAI({
       baseURL: process.env.LLM_AGENT_BASE_URL,
-      apiKey: process.env.OPENAI_API_KEY ?? 'sk-replay-needs-no-key',
+      apiKey: process.env.OPENAI_API_KEY || 'sk-replay-needs-no-key',
       ...(options.maxRetries === undefined ? {} : { maxRetries: options.maxRetries }),
     })
     const { order, stream } = ctx.input as { order: string; stream?: boolean }
