@@ -263,6 +263,8 @@ export function awrr(options: AwrrOptions = {}): Plugin {
   const duplicate = projectNames.find((name, index) => projectNames.indexOf(name) !== index)
   if (duplicate !== undefined) throw new Error(`[awrr] Two strategies or agents are named "${duplicate}"; project names must be unique.`)
   let root = process.cwd()
+  // Scenario files no project runs because their path holds a control character (see scenario-kinds.ts).
+  let unprintableFiles: readonly string[] = []
   /** Scenario files whose real path leaves the root, by the path they were asked for: never read. */
   const refused = new Map<string, CompiledModule>()
   // One id for every worker of this run: a persisted memory bank keeps this run's updates apart,
@@ -312,6 +314,7 @@ export function awrr(options: AwrrOptions = {}): Plugin {
       }
       if (userTest?.provide?.[userTestsMarker] !== undefined) return undefined
       const kinds = findScenarioKinds(path.resolve(root, userTest?.dir ?? '.'), resolved.include, userTest?.exclude)
+      unprintableFiles = kinds.unprintable
       const excludeBase = userTest?.exclude === undefined ? vitestDefaultExclude : []
       const projects: TestProjectInlineConfiguration[] = projectNames.map((name) => ({
         extends: true,
@@ -320,7 +323,7 @@ export function awrr(options: AwrrOptions = {}): Plugin {
           include: resolved.include,
           // Strategies run the files with a workflow, agents the files with an input: neither
           // sees the other's files, so no project fills the output with skipped tests.
-          exclude: [...excludeBase, ...exactPatterns(agentTimeouts.has(name) ? kinds.workflow : kinds.input)],
+          exclude: [...excludeBase, ...exactPatterns([...(agentTimeouts.has(name) ? kinds.workflow : kinds.input), ...kinds.unprintable])],
           // Scenario modules keep no state at module level that could leak between files (each
           // file gets its own strategy instance and worlds), so re-importing MSW, zod and the
           // runtime for every file, which costs more than running the tasks, buys nothing.
@@ -425,6 +428,7 @@ export function awrr(options: AwrrOptions = {}): Plugin {
           reports: resolved.reports,
           secrets: () => allowedEnvValues(resolved.env),
           runId,
+          refusedFiles: unprintableFiles,
         }),
       )
     },

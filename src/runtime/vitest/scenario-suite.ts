@@ -9,6 +9,7 @@ import { hashSeed } from '../random.ts'
 import { TraceFile } from './trace-file.ts'
 import { replayCommand } from './replay-command.ts'
 import { hasSecrets, redactDeep, redactError } from '../text/redact-secrets.ts'
+import { printableLine } from '../text/control-characters.ts'
 import { hungSummary, underWatchdog, type WatchedTask } from './watchdog.ts'
 import { defaultExecutorOptions } from '../executor/executor-options.ts'
 import { traceFileName } from './trace-name.ts'
@@ -177,7 +178,9 @@ export function openScenarioSuite(module: ScenarioModule, importModule: ModuleIm
 
   return {
     describe(body: () => void): void {
-      describe(module.name, () => {
+      // Vitest prints suite and test names as they are: a task id or a file name holding ESC, a
+      // lone CR or a bidi override would reach the terminal raw. They get their printable form.
+      describe(printableLine(module.name), () => {
         body()
         afterAll(() => traceFile.close())
       })
@@ -190,12 +193,13 @@ export function openScenarioSuite(module: ScenarioModule, importModule: ModuleIm
       // plugin keeps each kind of file out of the other kind's projects; this only catches a file
       // that changed kind during a watch session.
       if ((task.input !== undefined) !== (agentRef !== undefined)) {
-        test.skip(task.id, () => {})
+        test.skip(printableLine(task.id), () => {})
         return
       }
       for (let repeat = 0; repeat < repeats; repeat++) this.trialOf(task, repeat, repeats > 1 ? `${task.id} #${repeat + 1}` : task.id)
     },
-    trialOf(task: TaskSpec, repeat: number, testName: string): void {
+    trialOf(task: TaskSpec, repeat: number, trialName: string): void {
+      const testName = printableLine(trialName)
       test(testName, async (context) => {
         let summary: TaskSummary
         try {
@@ -208,12 +212,12 @@ export function openScenarioSuite(module: ScenarioModule, importModule: ModuleIm
         if (annotate) await context.annotate(describeTaskOutcome(summary), 'awrr')
         const expected = task.expect?.[strategyName]
         if (expected !== undefined && expected !== summary.outcome) {
-          const fullName = `${module.name} > ${testName}`
+          const [file, suiteName] = [printableLine(module.file), printableLine(module.name)]
           throw errorAt(
-            `[awrr] Expectation failed in "${module.file}" for task "${fullName}" under ${strategyName}: ` +
+            `[awrr] Expectation failed in "${file}" for task "${suiteName} > ${testName}" under ${strategyName}: ` +
               `expected outcome ${expected}, got ${summary.outcome} (${summary.reason}).\n` +
-              `seed ${seed}, scenario ${module.file}, task ${task.id}, strategy ${strategyName} -- rerun:\n` +
-              `  ${replayCommand({ seed, file: module.file, project: strategyName, suiteName: module.name, testName })}`,
+              `seed ${seed}, scenario ${file}, task ${printableLine(task.id)}, strategy ${strategyName} -- rerun:\n` +
+              `  ${replayCommand({ seed, file: module.file, project: strategyName, suiteName, testName })}`,
             module.absoluteFile,
             module.expectPositions[strategyName],
           )
