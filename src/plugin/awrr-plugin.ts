@@ -13,7 +13,7 @@ import type { RunConfig, StrategyModuleRef } from '../runtime/vitest/run-config.
 import { escapeControlCharacters } from '../runtime/text/control-characters.ts'
 import { allowedEnvValues, validateEnvAllowList } from '../runtime/http/env-interpolation.ts'
 import { compileScenario, refusedScenarioModule, type CompiledModule } from './compile-scenario.ts'
-import { exactPatterns, findScenarioKinds, vitestDefaultExclude } from './scenario-kinds.ts'
+import { exactPatterns, findScenarioKinds, findUnprintableScenarioFiles, vitestDefaultExclude } from './scenario-kinds.ts'
 import { stopStartedServices } from './start-once.ts'
 import { assertSafeName, resolveOutputDir, scenarioLeavesRoot } from './option-paths.ts'
 
@@ -263,8 +263,6 @@ export function awrr(options: AwrrOptions = {}): Plugin {
   const duplicate = projectNames.find((name, index) => projectNames.indexOf(name) !== index)
   if (duplicate !== undefined) throw new Error(`[awrr] Two strategies or agents are named "${duplicate}"; project names must be unique.`)
   let root = process.cwd()
-  // Scenario files no project runs because their path holds a control character (see scenario-kinds.ts).
-  let unprintableFiles: readonly string[] = []
   /** Scenario files whose real path leaves the root, by the path they were asked for: never read. */
   const refused = new Map<string, CompiledModule>()
   // One id for every worker of this run: a persisted memory bank keeps this run's updates apart,
@@ -314,7 +312,6 @@ export function awrr(options: AwrrOptions = {}): Plugin {
       }
       if (userTest?.provide?.[userTestsMarker] !== undefined) return undefined
       const kinds = findScenarioKinds(path.resolve(root, userTest?.dir ?? '.'), resolved.include, userTest?.exclude)
-      unprintableFiles = kinds.unprintable
       const excludeBase = userTest?.exclude === undefined ? vitestDefaultExclude : []
       const projects: TestProjectInlineConfiguration[] = projectNames.map((name) => ({
         extends: true,
@@ -428,7 +425,9 @@ export function awrr(options: AwrrOptions = {}): Plugin {
           reports: resolved.reports,
           secrets: () => allowedEnvValues(resolved.env),
           runId,
-          refusedFiles: unprintableFiles,
+          // Found again here: a project's copy of this plugin (projects load the config anew) is
+          // the one that adds the reporter, and only the root's copy listed the files.
+          refusedFiles: findUnprintableScenarioFiles(path.resolve(vitest.config.root, vitest.config.dir ?? '.'), resolved.include, vitest.config.exclude),
         }),
       )
     },

@@ -35,8 +35,16 @@ export function scenarioKindOf(text: string): 'input' | 'workflow' | 'unknown' {
   return document.contents.has('input') ? 'input' : 'workflow'
 }
 
+const includedFiles = (cwd: string, include: readonly string[], exclude: readonly string[] | undefined) =>
+  globSync([...include], { cwd, ignore: [...(exclude ?? vitestDefaultExclude)], dot: false }).sort()
+
+/** The included scenario files whose root-relative path holds a control character; none is read. */
+export function findUnprintableScenarioFiles(cwd: string, include: readonly string[], exclude: readonly string[] | undefined): string[] {
+  return includedFiles(cwd, include, exclude).filter((file) => hasControlCharacters(file))
+}
+
 export function findScenarioKinds(cwd: string, include: readonly string[], exclude: readonly string[] | undefined): ScenarioKinds {
-  const files = globSync([...include], { cwd, ignore: [...(exclude ?? vitestDefaultExclude)], dot: false }).sort()
+  const files = includedFiles(cwd, include, exclude)
   const kinds: ScenarioKinds = { input: [], workflow: [], unprintable: [] }
   for (const file of files) {
     if (hasControlCharacters(file)) {
