@@ -3,7 +3,10 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { cleanOutput, fixturePath, readReport, runVitest, type VitestRun } from './run-vitest.ts'
+import { cleanOutput, fixturePath, readReport, repoRoot, runVitest, type VitestRun } from './run-vitest.ts'
+
+/** The vitest that runs the fixtures: the checkout's own (4 from the lock, 5 in .ci/node24's copy). */
+const vitestMajor = Number((JSON.parse(readFileSync(path.join(repoRoot, 'node_modules', 'vitest', 'package.json'), 'utf8')) as { version: string }).version.split('.')[0])
 
 /** A port nobody listens on right now: the test's "fixed" port for the service. */
 async function freePort(): Promise<number> {
@@ -55,8 +58,11 @@ describe('a project with its own unit project, strategies and agents (fixtures/a
   })
 
   test('the service starts once, on the fixed port, for every project that runs the globalSetup', () => {
-    const setups = lines('setups.log')
-    expect(new Set(setups)).toEqual(new Set(['unit', 'B0', 'B2', 'counter-v1', 'counter-v2']))
+    // One line per call, the project's name on it (the root project's name is '').
+    const setups = readFileSync(path.join(logs, 'setups.log'), 'utf8').split('\n').slice(0, -1)
+    // vitest 4 runs the root config's globalSetup for the root and again for every project; vitest 5 once, for the root.
+    if (vitestMajor === 4) expect(setups.sort()).toEqual(['', 'B0', 'B2', 'counter-v1', 'counter-v2', 'unit'])
+    else expect(setups).toEqual([''])
     expect(lines('starts.log')).toEqual([String(port)])
   })
 

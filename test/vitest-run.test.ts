@@ -177,7 +177,7 @@ describe.concurrent('vitest run on a fixture project', () => {
     expect(frames.some(({ line, column }) => run.output.includes(`${file}:${line}:${column}`)), run.output).toBe(true)
 
     const replay = run.output.match(/^ {2}(AWRR_SEED=7 npx vitest run \S+ --project B2 -t .+)$/m)?.[1]
-    expect(replay, 'replay command').toBe(`AWRR_SEED=7 npx vitest run ${file} --project B2 -t 'optimistic-auth main$'`)
+    expect(replay, 'replay command').toBe(`AWRR_SEED=7 npx vitest run ${file} --project B2 -t 'optimistic-auth (> )?main$'`)
 
     cleanOutput('wrong-expect')
     const rerun = await runShellCommand('wrong-expect', replay!)

@@ -1,6 +1,6 @@
 /**
  * Services an agent's scenarios need (a shop, a fake model server), started once per Vitest run
- * however many projects there are. Vitest runs a root config's `globalSetup` for the root and
+ * however many projects there are. Vitest 4 runs a root config's `globalSetup` for the root and
  * again for every project, and loads the config file and the setup module anew for each project,
  * so a module-level "already started" flag never sees the other copies: the registry lives on
  * `globalThis` under a registered symbol, which every copy of this module shares. The main process

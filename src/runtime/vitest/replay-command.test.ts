@@ -64,4 +64,12 @@ describe('replayCommand', () => {
     expect(new RegExp(testNamePattern('suite', 'T1')).test('suite T10')).toBe(false)
     expect(new RegExp(testNamePattern('suite', 'T1')).test('suite T1')).toBe(true)
   })
+
+  test('the pattern selects the test under both full-name forms: vitest 4 joins with a space, vitest 5 with " > "', () => {
+    const pattern = new RegExp(testNamePattern('checkout', 'main'))
+    expect(pattern.test('checkout main')).toBe(true)
+    expect(pattern.test('checkout > main')).toBe(true)
+    expect(pattern.test('checkout >> main')).toBe(false)
+    expect(pattern.test('checkout-main')).toBe(false)
+  })
 })

@@ -16,13 +16,14 @@ const regexSpecial = /[.*+?^${}()|[\]\\]/g
 const unprintable = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g
 
 /**
- * `-t` takes a regular expression matched against the test's full name (suite names and test
- * name joined by spaces): the names are escaped, and the end is anchored so `T1` does not also
- * run `T10`.
+ * `-t` takes a regular expression matched against the test's full name: the suite name and the
+ * test name joined by a space under vitest 4 and by ` > ` under vitest 5, so the pattern takes
+ * either and one pasted command works on both. The names are escaped, and the end is anchored so
+ * `T1` does not also run `T10`.
  */
 export function testNamePattern(suiteName: string, testName: string): string {
   const literal = (text: string) => text.replace(regexSpecial, '\\$&').replace(unprintable, '[\\s\\S]')
-  return `${literal(suiteName)} ${literal(testName)}$`
+  return `${literal(suiteName)} (> )?${literal(testName)}$`
 }
 
 /**
