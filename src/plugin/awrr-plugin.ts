@@ -294,6 +294,7 @@ export function awrr(options: AwrrOptions = {}): Plugin {
     ...(Object.keys(resolved.prices).length > 0 ? { prices: resolved.prices } : {}),
     cleanRun: resolved.cleanRun,
     runId,
+    ...(resolved.env.length > 0 ? { env: [...resolved.env] } : {}),
   })
 
   return {

@@ -76,6 +76,7 @@ function envIssues(scenario: Scenario, lineOf: (path: (string | number)[]) => So
     if (server.url !== undefined) places.push({ path: ['mcp', name, 'url'], text: server.url, kind: 'url' })
   }
   if (scenario.success?.http) request(['success', 'http'], scenario.success.http)
+  if (scenario.llm) places.push({ path: ['llm', 'base_url'], text: scenario.llm.base_url, kind: 'url' })
   scenario.faults.forEach((fault, index) => {
     if (fault.target) places.push({ path: ['faults', index, 'target', 'url'], text: fault.target.url, kind: 'pattern' })
   })
