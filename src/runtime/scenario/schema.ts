@@ -246,9 +246,27 @@ export const templateSchema = z.strictObject({
 
 const domainWeight = z.number().positive().optional()
 
+/**
+ * The most tasks one generated suite may have. Every task is a Vitest test of one file, held by
+ * the worker that runs the file and by the main process until the run ends: measured on this
+ * project's machine (fixtures/generate-limit/measure.mjs), a 50,000-task suite under one strategy
+ * peaked at 1.5 GB in its worker (about 25 KB per task) and 0.56 GB in the main process (about
+ * 4.4 KB per task run, 1.8 GB with eight strategies); the 1,000,000 tasks the schema used to allow
+ * ran the worker out of memory.
+ */
+export const maxGeneratedTasks = 50_000
+
+const generatedTasksLimitReason =
+  `a suite's tasks are all tests of one file, which its worker and the Vitest main process keep in memory until the run ends ` +
+  `(a ${maxGeneratedTasks.toLocaleString('en-US')}-task suite peaked at 1.5 GB in its worker); write a bigger benchmark as several suites, each with its own name and seed`
+
 export const generateSchema = z
   .strictObject({
-    tasks: z.int().min(1).max(1_000_000),
+    tasks: z
+      .int()
+      .min(1)
+      .max(maxGeneratedTasks)
+      .meta({ description: `How many tasks to generate, at most ${maxGeneratedTasks.toLocaleString('en-US')}.`, 'x-limit-reason': generatedTasksLimitReason }),
     seed: z.int().optional(),
     profile: z.enum(profileNames).optional(),
     templates: z.array(templateSchema).min(1).optional(),

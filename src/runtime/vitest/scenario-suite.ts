@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import timers from 'node:timers'
 import { afterAll, describe, inject, test } from 'vitest'
@@ -9,6 +10,8 @@ import { hashSeed } from '../random.ts'
 import { TraceFile } from './trace-file.ts'
 import { replayCommand } from './replay-command.ts'
 import { hasSecrets, redactDeep, redactError } from '../text/redact-secrets.ts'
+import { printableLine } from '../text/control-characters.ts'
+import { escapedCodeFrame } from '../text/code-frame.ts'
 import { hungSummary, underWatchdog, type WatchedTask } from './watchdog.ts'
 import { defaultExecutorOptions } from '../executor/executor-options.ts'
 import { traceFileName } from './trace-name.ts'
@@ -68,11 +71,23 @@ declare module 'vitest' {
   }
 }
 
-/** An error whose only stack frame is the YAML line it is about, so Vitest shows that code frame. */
+/**
+ * An error whose only stack frame is the YAML line it is about, so Vitest shows that code frame.
+ * Vitest prints the file's lines raw: near a control character the error brings its own escaped
+ * frame instead, and no stack frame into the file.
+ */
 function errorAt(message: string, file: string, position: SourcePosition | undefined): Error {
   const error = new Error(message)
   error.name = 'AwrrExpectationError'
-  if (position) error.stack = `${error.name}: ${message}\n    at ${file}:${position.line}:${position.column}`
+  if (!position) return error
+  let codeFrame: string | undefined
+  try {
+    codeFrame = escapedCodeFrame(readFileSync(file, 'utf8'), position.line, position.column)
+  } catch {
+    // Unreadable now: Vitest cannot read it for a frame either.
+  }
+  if (codeFrame === undefined) error.stack = `${error.name}: ${message}\n    at ${file}:${position.line}:${position.column}`
+  else Object.assign(error, { codeFrame, stack: `${error.name}: ${message}` })
   return error
 }
 
@@ -192,7 +207,9 @@ export function openScenarioSuite(module: ScenarioModule, importModule: ModuleIm
 
   return {
     describe(body: () => void): void {
-      describe(module.name, () => {
+      // Vitest prints suite and test names as they are: a task id or a file name holding ESC, a
+      // lone CR or a bidi override would reach the terminal raw. They get their printable form.
+      describe(printableLine(module.name), () => {
         body()
         afterAll(() => traceFile.close())
       })
@@ -205,12 +222,13 @@ export function openScenarioSuite(module: ScenarioModule, importModule: ModuleIm
       // plugin keeps each kind of file out of the other kind's projects; this only catches a file
       // that changed kind during a watch session.
       if ((task.input !== undefined) !== (agentRef !== undefined)) {
-        test.skip(task.id, () => {})
+        test.skip(printableLine(task.id), () => {})
         return
       }
       for (let repeat = 0; repeat < repeats; repeat++) this.trialOf(task, repeat, repeats > 1 ? `${task.id} #${repeat + 1}` : task.id)
     },
-    trialOf(task: TaskSpec, repeat: number, testName: string): void {
+    trialOf(task: TaskSpec, repeat: number, trialName: string): void {
+      const testName = printableLine(trialName)
       test(testName, async (context) => {
         let summary: TaskSummary
         const harnessErrors: string[] = []
@@ -226,12 +244,12 @@ export function openScenarioSuite(module: ScenarioModule, importModule: ModuleIm
         if (harnessErrors.length > 0) throw redactError(new Error([...new Set(harnessErrors)].join('\n')))
         const expected = task.expect?.[strategyName]
         if (expected !== undefined && expected !== summary.outcome) {
-          const fullName = `${module.name} > ${testName}`
+          const [file, suiteName] = [printableLine(module.file), printableLine(module.name)]
           throw errorAt(
-            `[awrr] Expectation failed in "${module.file}" for task "${fullName}" under ${strategyName}: ` +
+            `[awrr] Expectation failed in "${file}" for task "${suiteName} > ${testName}" under ${strategyName}: ` +
               `expected outcome ${expected}, got ${summary.outcome} (${summary.reason}).\n` +
-              `seed ${seed}, scenario ${module.file}, task ${task.id}, strategy ${strategyName} -- rerun:\n` +
-              `  ${replayCommand({ seed, file: module.file, project: strategyName, suiteName: module.name, testName })}`,
+              `seed ${seed}, scenario ${file}, task ${printableLine(task.id)}, strategy ${strategyName} -- rerun:\n` +
+              `  ${replayCommand({ seed, file: module.file, project: strategyName, suiteName, testName })}`,
             module.absoluteFile,
             module.expectPositions[strategyName],
           )
