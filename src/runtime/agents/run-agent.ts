@@ -69,7 +69,7 @@ export interface RunAgentInput {
   /** Model prices per million tokens, for the task's cost. */
   prices?: Record<string, LlmPrice>
   /** Where the model endpoint's cassette is, when it answers from one (no `script:`). */
-  cassette?: Omit<CassetteOptions, 'resolvedBase' | 'writtenBase' | 'fetchReal' | 'episode'>
+  cassette?: Omit<CassetteOptions, 'fetchReal' | 'episode'>
   /** Problems of the harness, not of the agent (a request the cassette has no answer for): each fails the test. */
   harnessErrors?: string[]
 }
@@ -91,7 +91,7 @@ export async function runAgentTask(input: RunAgentInput): Promise<TaskSummary> {
   const llm = task.llm ? { ...task.llm, base_url: interpolateEnv(task.llm.base_url) } : undefined
   if (llm) serveModelOrigin(llm.base_url)
   const cassette =
-    llm && input.cassette ? new TaskCassette({ ...input.cassette, episode: episodeOf(input), resolvedBase: llm.base_url, writtenBase: task.llm!.base_url, fetchReal: fetchAroundInterception }) : undefined
+    llm && input.cassette ? new TaskCassette({ ...input.cassette, episode: episodeOf(input), fetchReal: fetchAroundInterception }) : undefined
   if (task.mcp) ensureMcpServers()
   const environment = new TaskEnvironment({
     seed,

@@ -22,7 +22,7 @@ afterEach(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
 })
 
-const context = { resolvedBase: 'http://127.0.0.1:4123/v1', writtenBase: '${env.LLM_URL}/v1', secrets: ['sk-secret-value'] }
+const context = { envVars: [['LLM_URL', 'http://127.0.0.1:4123'], ['LLM_HOST', '127.0.0.1']] as [string, string][], secrets: ['sk-secret-value', 'http://127.0.0.1:4123', '127.0.0.1'] }
 
 describe('request keys', () => {
   it('match on method, URL as written and the body whatever its key order or spacing, never on a secret', () => {
@@ -82,7 +82,7 @@ describe('cassette files', () => {
       [0, 1].map((occurrence) => ({ episode: 'agent s/main', request: request('q'), occurrence, response: response(`answer ${occurrence}`) })),
       'cmd',
     )
-    const cassette = new TaskCassette({ file, displayFile: 'scenarios/x.cassette.json', scenarioFile: 'scenarios/x.scenario.yaml', episode: 'agent s/main', mode: 'replay', resolvedBase: context.resolvedBase, writtenBase: context.writtenBase, envSecrets: [] })
+    const cassette = new TaskCassette({ file, displayFile: 'scenarios/x.cassette.json', scenarioFile: 'scenarios/x.scenario.yaml', episode: 'agent s/main', mode: 'replay', envVars: context.envVars })
     const ask = (content: string) => cassette.answer('POST', 'http://127.0.0.1:4123/v1/chat/completions', new Headers(), JSON.stringify({ content }), new AbortController().signal)
     const bodies = []
     for (let i = 0; i < 3; i++) {

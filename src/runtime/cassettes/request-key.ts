@@ -2,8 +2,9 @@ import canonicalize from 'canonicalize'
 import { scrubText } from './scrub-secrets.ts'
 
 /**
- * How a request is matched in a cassette: its method, its URL written as the scenario writes its
- * base URL (so `${env.LLM_URL}/chat/completions`, never the port or host the variable held), and
+ * How a request is matched in a cassette: its method, its URL with the value of every variable the
+ * config allows written back as `${env.NAME}` (so `${env.LLM_URL}/chat/completions`, never the
+ * host or port the variable held, which may change from run to run and is a secret), and
  * its body normalised. A JSON body is canonicalised (RFC 8785, by `canonicalize`): key order and
  * whitespace do not matter, values do. Secrets are scrubbed before anything is compared or kept.
  */
@@ -17,17 +18,21 @@ export interface CassetteRequest {
 }
 
 export interface KeyContext {
-  /** The base URL as the task resolved it (`${env...}` filled in). */
-  resolvedBase: string
-  /** The base URL as the scenario writes it. */
-  writtenBase: string
+  /** The variables the config allows, by name: their values in a URL are written as `${env.NAME}`. */
+  envVars: readonly (readonly [name: string, value: string])[]
   secrets: readonly string[]
 }
 
+/** The URL with each allowed variable's value replaced by its reference, longest value first. */
+export function urlAsWritten(url: string, envVars: KeyContext['envVars']): string {
+  const ordered = [...envVars].filter(([, value]) => value.length > 0).sort(([a, x], [b, y]) => y.length - x.length || (a < b ? -1 : a > b ? 1 : 0))
+  let written = url
+  for (const [name, value] of ordered) written = written.split(value).join(`\${env.${name}}`)
+  return written
+}
+
 export function cassetteRequest(method: string, url: string, bodyText: string, context: KeyContext): CassetteRequest {
-  const base = context.resolvedBase.replace(/\/+$/, '')
-  const written = url.startsWith(base) ? context.writtenBase.replace(/\/+$/, '') + url.slice(base.length) : url
-  return { method: method.toUpperCase(), url: scrubText(written, context.secrets), body: normalisedBody(scrubText(bodyText, context.secrets)) }
+  return { method: method.toUpperCase(), url: scrubText(urlAsWritten(url, context.envVars), context.secrets), body: normalisedBody(scrubText(bodyText, context.secrets)) }
 }
 
 function normalisedBody(text: string): unknown {

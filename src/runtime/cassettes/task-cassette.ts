@@ -22,11 +22,8 @@ export interface CassetteOptions {
   /** Who makes the requests: `<agent> <scenario>/<task>` (and `#<trial>`); see `cassette-file.ts`. */
   episode: string
   mode: CassetteMode
-  /** The endpoint's base URL as the task resolved it, and as the scenario writes it. */
-  resolvedBase: string
-  writtenBase: string
-  /** Values of the environment variables the config allows: scrubbed from everything kept. */
-  envSecrets: readonly string[]
+  /** The environment variables the config allows, by name: URLs name them, their values are scrubbed from everything kept. */
+  envVars: readonly (readonly [name: string, value: string])[]
   /** Record mode: sends a request to the real network, bypassing AWRR's interception. */
   fetchReal?: (request: Request) => Promise<Response>
 }
@@ -37,6 +34,13 @@ export type CassetteAnswer =
 
 /** Response headers a replay must not repeat: they describe one connection, not the answer. */
 const connectionHeaders = new Set(['date', 'connection', 'keep-alive', 'transfer-encoding', 'content-length', 'content-encoding'])
+
+/** Headers a recorded request is sent with: the caller's, less those of its own connection. */
+function forwardedHeaders(headers: Headers): Headers {
+  const forwarded = new Headers(headers)
+  for (const name of ['host', 'connection', 'content-length', 'transfer-encoding', 'keep-alive']) forwarded.delete(name)
+  return forwarded
+}
 
 /** `AWRR_RECORD=1 npx vitest run <scenario>`, quoted for a POSIX shell. */
 export function rerecordCommand(scenarioFile: string): string {
@@ -67,15 +71,15 @@ export class TaskCassette {
   }
 
   async answer(method: string, url: string, headers: Headers, bodyText: string, signal: AbortSignal): Promise<CassetteAnswer> {
-    const secrets = secretValuesOf(headers, this.options.envSecrets)
-    const request = cassetteRequest(method, url, bodyText, { resolvedBase: this.options.resolvedBase, writtenBase: this.options.writtenBase, secrets })
+    const secrets = secretValuesOf(headers, this.options.envVars.map(([, value]) => value))
+    const request = cassetteRequest(method, url, bodyText, { envVars: this.options.envVars, secrets })
     const key = entryKey(this.options.episode, request)
     const occurrence = this.seen.get(key) ?? 0
     this.seen.set(key, occurrence + 1)
     if (this.options.mode === 'record') {
       const fetchReal = this.options.fetchReal
       if (!fetchReal) throw new Error('[awrr] A recording cassette needs a way to reach the network.')
-      const real = await fetchReal(new Request(url, { method, headers, body: bodyText.length > 0 ? bodyText : null, signal }))
+      const real = await fetchReal(new Request(url, { method, headers: forwardedHeaders(headers), body: bodyText.length > 0 ? bodyText : null, signal }))
       const body = await real.text()
       const response: CassetteResponse = { status: real.status, headers: scrubHeaders(real.headers, secrets, connectionHeaders), body: scrubText(body, secrets) }
       this.recorded.push({ episode: this.options.episode, request: { ...request, headers: scrubHeaders(headers, secrets, connectionHeaders) }, occurrence, response })

@@ -33,6 +33,13 @@ export function isEnvAllowed(name: string, allow: EnvAllowList): boolean {
   return allow.some((entry) => (entry.endsWith('*') ? name.startsWith(entry.slice(0, -1)) : name === entry))
 }
 
+/** Every variable the allow list admits that is set, by name, sorted by name. */
+export function allowedEnvVars(allow: EnvAllowList, env: NodeJS.ProcessEnv = process.env): [name: string, value: string][] {
+  return Object.entries(env)
+    .flatMap(([name, value]): [string, string][] => (value !== undefined && value !== '' && isEnvAllowed(name, allow) ? [[name, value]] : []))
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+}
+
 /** Every variable the allow list admits that is set: what the reporters redact. */
 export function allowedEnvValues(allow: EnvAllowList, env: NodeJS.ProcessEnv = process.env): string[] {
   return Object.entries(env).flatMap(([name, value]) => (value !== undefined && value !== '' && isEnvAllowed(name, allow) ? [value] : []))

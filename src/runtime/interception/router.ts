@@ -1,3 +1,4 @@
+import type { CassetteAnswer, TaskCassette } from '../cassettes/index.ts'
 import { currentTask } from '../tools/current-task.ts'
 import { type ServedAnswer, type TaskEnvironment, toolServiceOrigin } from '../tools/task-environment.ts'
 
@@ -122,6 +123,7 @@ export async function routeRequest(request: Request, requestId: string, signal: 
     if (route.kind === 'not_declared') return refuse(request.url, environment)
     if (route.kind === 'passthrough') {
       const call = route.call
+      if (environment.cassette) return answerFromCassette(environment, environment.cassette, request, signal, call)
       return { kind: 'passthrough', onSettled: (status, latencyMs) => environment.completeCall(call, status, latencyMs) }
     }
     return toDecision(route.answer)
@@ -148,6 +150,34 @@ export async function routeRequest(request: Request, requestId: string, signal: 
     signal,
   })
   return toDecision(answer)
+}
+
+/**
+ * A real service's call in a task that has a cassette: recorded (sent around the interception and
+ * written down) or replayed (answered from the cassette, no network). The fault plan has already
+ * let it through, so faults meet replayed calls exactly as they meet live ones.
+ */
+async function answerFromCassette(environment: TaskEnvironment, cassette: TaskCassette, request: Request, signal: AbortSignal, call: number): Promise<RouteDecision> {
+  const startedAt = performance.now()
+  const body = request.method === 'GET' || request.method === 'HEAD' ? '' : await request.text()
+  let answer: CassetteAnswer
+  try {
+    answer = await cassette.answer(request.method, request.url, request.headers, body, signal)
+  } catch (error) {
+    environment.completeCall(call, null, performance.now() - startedAt)
+    const message = error instanceof Error ? `${error.message}${error.cause instanceof Error ? `: ${error.cause.message}` : ''}` : String(error)
+    return { kind: 'network_error', message: `[awrr] Recording ${request.method} ${request.url} failed: ${message}` }
+  }
+  const replayed = cassette.mode === 'replay'
+  if (answer.kind === 'missing') {
+    environment.reportBlocked(answer.message)
+    environment.completeCall(call, 400, 0, replayed)
+    return { kind: 'respond', response: Response.json({ error: { code: 'cassette_miss', message: answer.message } }, { status: 400 }) }
+  }
+  const { status, headers, body: text } = answer.response
+  environment.completeCall(call, status, replayed ? 0 : performance.now() - startedAt, replayed)
+  const nullBody = status === 204 || status === 304 || request.method === 'HEAD'
+  return { kind: 'respond', response: new Response(nullBody ? null : text, { status, headers }) }
 }
 
 /**

@@ -44,12 +44,6 @@ interface ServedModelCall {
   latencyMs: number
 }
 
-/** Headers a recorded request is sent with: the caller's, less those of its own connection. */
-function forwardedHeaders(headers: Headers): Headers {
-  const forwarded = new Headers(headers)
-  for (const name of ['host', 'connection', 'content-length', 'transfer-encoding', 'keep-alive']) forwarded.delete(name)
-  return forwarded
-}
 
 /** Where a request goes: the provider's wire module for the API its path names. */
 function wireFor(spec: LlmSpec, pathname: string): ProviderWire | undefined {
@@ -189,7 +183,7 @@ export class ModelEndpoint {
   private async respondFromCassette(cassette: TaskCassette, request: Request, bodyText: string, call: ServedModelCall): Promise<Response> {
     let answer: CassetteAnswer
     try {
-      answer = await cassette.answer(request.method, request.url, forwardedHeaders(request.headers), bodyText, request.signal)
+      answer = await cassette.answer(request.method, request.url, request.headers, bodyText, request.signal)
     } catch (error) {
       const message = `[awrr] Recording model call #${call.call} failed: ${error instanceof Error ? `${error.message}${error.cause instanceof Error ? `: ${error.cause.message}` : ''}` : String(error)}`
       this.host.trace.emit({ type: 'task:error', where: 'llm', message, at: call.at })

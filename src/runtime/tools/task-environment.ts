@@ -322,13 +322,18 @@ export class TaskEnvironment {
   }
 
   /** The answer a passthrough call got from the real service. */
-  completeCall(call: number, status: number | null, latencyMs: number): void {
+  completeCall(call: number, status: number | null, latencyMs: number, replayed = false): void {
     const record = this.calls.find((candidate) => candidate.call === call)
     if (!record) return
     record.status = status
     record.result = status === null ? 'network' : status < 400 ? 'ok' : 'http_error'
     record.latencyMs = latencyMs
-    this.options.trace.emit({ type: 'tool:serve', call, tool: record.tool, step: record.step ?? null, purpose: record.purpose, at: record.at, latencyMs, status: status ?? 'network', replayed: false })
+    this.options.trace.emit({ type: 'tool:serve', call, tool: record.tool, step: record.step ?? null, purpose: record.purpose, at: record.at, latencyMs, status: status ?? 'network', replayed })
+  }
+
+  /** The task's cassette: its real HTTP calls are recorded into it, or answered from it, instead of passing through. */
+  get cassette(): TaskCassette | undefined {
+    return this.options.cassette
   }
 
   /** Ground truth: a lying fault changed this call's answer (for ABD); `faultable` and MCP tools say so here. */

@@ -23,7 +23,7 @@ import type { RecoveryStrategy } from '../strategies/recovery-strategy.ts'
 import { ensureToolServer } from '../interception/index.ts'
 import type { RunConfig } from './run-config.ts'
 import { answersFromCassette, cassetteModeOf, type CassetteOptions } from '../cassettes/index.ts'
-import { allowedEnvValues } from '../http/env-interpolation.ts'
+import { allowedEnvVars } from '../http/env-interpolation.ts'
 
 /** Imports a user module by file URL; the generated test module passes its own `import`. */
 export type ModuleImporter = (id: string) => Promise<unknown>
@@ -123,14 +123,14 @@ export function openScenarioSuite(module: ScenarioModule, importModule: ModuleIm
     task.faults.length > 0
 
   /** The cassette a task's model endpoint answers from: beside the scenario unless it names one. */
-  const cassetteOf = (task: TaskSpec): Omit<CassetteOptions, 'resolvedBase' | 'writtenBase' | 'fetchReal' | 'episode'> | undefined => {
+  const cassetteOf = (task: TaskSpec): Omit<CassetteOptions, 'fetchReal' | 'episode'> | undefined => {
     if (!task.llm || !answersFromCassette(task.llm)) return undefined
     const written = task.llm.cassette ?? `${path.posix.basename(module.file).replace(/\.scenario\.ya?ml$/, '')}.cassette.json`
     const displayFile = path.posix.normalize(path.posix.join(path.posix.dirname(module.file), written.replaceAll('\\', '/')))
     if (path.posix.isAbsolute(written) || displayFile === '..' || displayFile.startsWith('../')) {
       throw new Error(`[awrr] The cassette "${written}" of ${module.file} is outside the project root; name a file beside the scenario or in a folder below it.`)
     }
-    return { file: path.join(config.root, displayFile), displayFile, scenarioFile: module.file, mode: cassetteModeOf(task.llm.record), envSecrets: allowedEnvValues(config.env ?? []) }
+    return { file: path.join(config.root, displayFile), displayFile, scenarioFile: module.file, mode: cassetteModeOf(task.llm.record), envVars: allowedEnvVars(config.env ?? []) }
   }
 
   const runOne = async (task: TaskSpec, repeat: number, harnessErrors: string[] = []): Promise<TaskSummary> => {
