@@ -1,12 +1,15 @@
 import { spawn } from 'node:child_process'
-import { cpSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
+import lockfile from 'proper-lockfile'
 import { repoRoot } from './run-vitest.ts'
 
 /**
  * Helpers for the tests that install AWRR the way a user does: pack the repository, install the
  * tarball from disk and its dependencies from the npm registry into a fresh project in a temporary
- * folder, and run commands there. Everything, npm's cache included, stays under that folder.
+ * folder, and run commands there. Everything, npm's cache included, stays under that folder, but the
+ * packed tarball itself, which the test files share (see packRepository).
  */
 
 export interface CommandRun {
@@ -73,27 +76,74 @@ export interface PackedTarball {
   files: string[]
 }
 
-/**
- * `npm pack` on a copy of the repository's package files, so that `prepack` (the build) writes its
- * dist/ into the copy: the checkout's own dist/ is left alone, and two tests may pack at once.
- */
-export async function packRepository(workDir: string, npmCache: string): Promise<PackedTarball> {
+/** What goes into the package: the build's inputs and every entry of package.json's `files`. */
+function packageInputs(): string[] {
   const pkg = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { files: string[] }
-  const copy = path.join(workDir, 'awrr-package')
-  mkdirSync(copy, { recursive: true })
   const needed = new Set(['package.json', 'tsconfig.json', 'tsconfig.build.json', 'src', 'README.md', 'LICENSE', ...pkg.files])
-  for (const entry of needed) {
-    if (entry === 'dist') continue
-    const source = path.join(repoRoot, entry)
-    if (existsSync(source)) cpSync(source, path.join(copy, entry), { recursive: true })
+  needed.delete('dist')
+  return [...needed].filter((entry) => existsSync(path.join(repoRoot, entry)))
+}
+
+/** A digest of every input file's path and content: the same digest packs the same tarball. */
+function inputsDigest(entries: readonly string[]): string {
+  const hash = createHash('sha256')
+  const visit = (relative: string): void => {
+    const absolute = path.join(repoRoot, relative)
+    if (statSync(absolute).isDirectory()) {
+      for (const child of readdirSync(absolute).sort()) visit(path.join(relative, child))
+      return
+    }
+    hash.update(`${relative}\0`).update(readFileSync(absolute)).update('\0')
   }
+  for (const entry of [...entries].sort()) visit(entry)
+  return hash.digest('hex').slice(0, 16)
+}
+
+async function packInto(destination: string, entries: readonly string[], npmCache: string): Promise<PackedTarball> {
+  const copy = path.join(destination, 'awrr-package')
+  mkdirSync(copy, { recursive: true })
+  for (const entry of entries) cpSync(path.join(repoRoot, entry), path.join(copy, entry), { recursive: true })
   // The build needs the dev dependencies (typescript, @types/node) that the checkout installed.
   symlinkSync(path.join(repoRoot, 'node_modules'), path.join(copy, 'node_modules'), 'dir')
-  const run = await mustRun('npm', ['pack', '--json', '--pack-destination', workDir], { cwd: copy, npmCache })
+  const run = await mustRun('npm', ['pack', '--json', '--pack-destination', destination], { cwd: copy, npmCache })
   // prepack's own output comes first on stdout; the JSON array is the last thing npm prints.
   const json = run.stdout.slice(run.stdout.lastIndexOf('\n[') + 1)
   const [packed] = JSON.parse(json) as [{ filename: string; files: { path: string }[] }]
-  return { file: path.join(workDir, packed.filename), files: packed.files.map((file) => file.path) }
+  rmSync(copy, { recursive: true, force: true })
+  return { file: path.join(destination, packed.filename), files: packed.files.map((file) => file.path) }
+}
+
+/**
+ * `npm pack` on a copy of the repository's package files, so that `prepack` (the build) writes its
+ * dist/ into the copy: the checkout's own dist/ is left alone. The several test files that install
+ * the package share one pack per content of its inputs: the first packs into
+ * node_modules/.cache/awrr-pack/<digest>/ under a lock (proper-lockfile), the others wait for it
+ * and copy the tarball; a changed source file is a new digest, so a stale tarball is never used.
+ */
+export async function packRepository(workDir: string, npmCache: string): Promise<PackedTarball> {
+  const entries = packageInputs()
+  const cacheDir = path.join(repoRoot, 'node_modules', '.cache', 'awrr-pack', inputsDigest(entries))
+  const manifest = path.join(cacheDir, 'packed.json')
+  mkdirSync(cacheDir, { recursive: true })
+  const release = await lockfile.lock(cacheDir, { retries: { retries: 600, minTimeout: 250, maxTimeout: 1_000 }, stale: 120_000 })
+  let cached: PackedTarball
+  try {
+    if (existsSync(manifest)) cached = readJson<PackedTarball>(manifest)
+    else {
+      const staging = mkdtempSync(path.join(cacheDir, 'staging-'))
+      const packed = await packInto(staging, entries, npmCache)
+      const file = path.join(cacheDir, path.basename(packed.file))
+      renameSync(packed.file, file)
+      rmSync(staging, { recursive: true, force: true })
+      cached = { file, files: packed.files }
+      writeFileSync(manifest, JSON.stringify(cached))
+    }
+  } finally {
+    await release()
+  }
+  const file = path.join(workDir, path.basename(cached.file))
+  copyFileSync(cached.file, file)
+  return { file, files: cached.files }
 }
 
 /** A new, empty ESM project (what `npm init -y` and `"type": "module"` give a newcomer). */

@@ -1,3 +1,5 @@
+import { escapeControlCharacters } from '../runtime/text/control-characters.ts'
+import type { TextOutput } from './commands/command.ts'
 import { commands } from './commands/index.ts'
 
 const usage = `Usage: awrr <command> [options]
@@ -10,7 +12,11 @@ ${Object.entries(commands)
 Run \`awrr <command> --help\` for a command's options.`
 
 /** Runs one command; returns the exit code. Output goes through the given streams (testable). */
-export async function main(argv: string[], io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream } = process): Promise<number> {
+export async function main(argv: string[], streams: { stdout: TextOutput; stderr: TextOutput } = process): Promise<number> {
+  // Messages quote file names, task ids and values from the input: a raw ESC, OSC 8 link, lone CR
+  // or bidi override in them would act on the terminal. stdout is the command's product (YAML,
+  // Markdown), which quotes or escapes its own text.
+  const io = { stdout: streams.stdout, stderr: { write: (text: string) => streams.stderr.write(escapeControlCharacters(text)) } }
   const [name, ...rest] = argv
   if (name === undefined || name === '--help' || name === '-h') {
     io.stdout.write(usage + '\n')

@@ -13,7 +13,7 @@ import type { RunConfig, StrategyModuleRef } from '../runtime/vitest/run-config.
 import { escapeControlCharacters } from '../runtime/text/control-characters.ts'
 import { allowedEnvValues, validateEnvAllowList } from '../runtime/http/env-interpolation.ts'
 import { compileScenario, refusedScenarioModule, type CompiledModule } from './compile-scenario.ts'
-import { exactPatterns, findScenarioKinds, vitestDefaultExclude } from './scenario-kinds.ts'
+import { exactPatterns, findScenarioKinds, findUnprintableScenarioFiles, vitestDefaultExclude } from './scenario-kinds.ts'
 import { stopStartedServices } from './start-once.ts'
 import { assertSafeName, resolveOutputDir, scenarioLeavesRoot } from './option-paths.ts'
 
@@ -294,6 +294,7 @@ export function awrr(options: AwrrOptions = {}): Plugin {
     ...(Object.keys(resolved.prices).length > 0 ? { prices: resolved.prices } : {}),
     cleanRun: resolved.cleanRun,
     runId,
+    ...(resolved.env.length > 0 ? { env: [...resolved.env] } : {}),
   })
 
   return {
@@ -320,7 +321,7 @@ export function awrr(options: AwrrOptions = {}): Plugin {
           include: resolved.include,
           // Strategies run the files with a workflow, agents the files with an input: neither
           // sees the other's files, so no project fills the output with skipped tests.
-          exclude: [...excludeBase, ...exactPatterns(agentTimeouts.has(name) ? kinds.workflow : kinds.input)],
+          exclude: [...excludeBase, ...exactPatterns([...(agentTimeouts.has(name) ? kinds.workflow : kinds.input), ...kinds.unprintable])],
           // Scenario modules keep no state at module level that could leak between files (each
           // file gets its own strategy instance and worlds), so re-importing MSW, zod and the
           // runtime for every file, which costs more than running the tasks, buys nothing.
@@ -425,6 +426,9 @@ export function awrr(options: AwrrOptions = {}): Plugin {
           reports: resolved.reports,
           secrets: () => allowedEnvValues(resolved.env),
           runId,
+          // Found again here: a project's copy of this plugin (projects load the config anew) is
+          // the one that adds the reporter, and only the root's copy listed the files.
+          refusedFiles: findUnprintableScenarioFiles(path.resolve(vitest.config.root, vitest.config.dir ?? '.'), resolved.include, vitest.config.exclude),
         }),
       )
     },

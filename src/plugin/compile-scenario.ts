@@ -3,6 +3,7 @@ import { parseScenarioSource } from '../runtime/scenario/load-scenario.ts'
 import { envReferences, interpolateEnv, isEnvAllowed, type EnvAllowList } from '../runtime/http/env-interpolation.ts'
 import { minimumSecretLength } from '../runtime/text/redact-secrets.ts'
 import { AwrrScenarioError, type ScenarioIssue } from '../runtime/scenario/scenario-error.ts'
+import { escapedCodeFrame } from '../runtime/text/code-frame.ts'
 import type { Scenario } from '../runtime/scenario/schema.ts'
 import type { ResolvedFault, TaskSpec } from '../runtime/scenario/task-spec.ts'
 import type { ScenarioModule, SourcePosition } from '../runtime/vitest/scenario-suite.ts'
@@ -76,6 +77,7 @@ function envIssues(scenario: Scenario, lineOf: (path: (string | number)[]) => So
     if (server.url !== undefined) places.push({ path: ['mcp', name, 'url'], text: server.url, kind: 'url' })
   }
   if (scenario.success?.http) request(['success', 'http'], scenario.success.http)
+  if (scenario.llm) places.push({ path: ['llm', 'base_url'], text: scenario.llm.base_url, kind: 'url' })
   scenario.faults.forEach((fault, index) => {
     if (fault.target) places.push({ path: ['faults', index, 'target', 'url'], text: fault.target.url, kind: 'pattern' })
   })
@@ -183,10 +185,15 @@ export function compileScenario(input: CompileInput): CompiledModule {
   if (!parsed.ok || issues.length > 0) {
     const error = new AwrrScenarioError(input.file, issues)
     const first = issues[0]
+    const position = first ? { line: first.line, column: first.column } : { line: 1, column: 1 }
+    // Vitest prints the file's own lines around the error raw: near a control character, the
+    // module brings its own frame, escaped, and a stack without a frame into the file.
+    const codeFrame = escapedCodeFrame(sourceText, position.line, position.column)
+    const ownFrame = codeFrame === undefined ? '' : `, codeFrame: ${JSON.stringify(codeFrame)}, stack: ${JSON.stringify(`AwrrScenarioError: ${error.message}`)}`
     emit(
       `throw Object.assign(new Error(${JSON.stringify(error.message)}), ` +
-        `{ name: 'AwrrScenarioError', code: ${JSON.stringify(error.code)}, issues: ${JSON.stringify(error.issues)} });`,
-      first ? { line: first.line, column: first.column } : { line: 1, column: 1 },
+        `{ name: 'AwrrScenarioError', code: ${JSON.stringify(error.code)}, issues: ${JSON.stringify(error.issues)}${ownFrame} });`,
+      position,
     )
     return { code: lines.join('\n') + '\n', map: encodedMap(map) }
   }

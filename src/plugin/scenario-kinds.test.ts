@@ -32,8 +32,25 @@ describe('findScenarioKinds', () => {
 
   it('sorts the included files by kind, skipping excluded ones', () => {
     const kinds = findScenarioKinds(root, ['**/*.scenario.yaml'], undefined)
-    expect(kinds).toEqual({ input: ['scenarios/agents [v2]/order.scenario.yaml'], workflow: ['scenarios/checkout.scenario.yaml'] })
+    expect(kinds).toEqual({ input: ['scenarios/agents [v2]/order.scenario.yaml'], workflow: ['scenarios/checkout.scenario.yaml'], unprintable: [] })
     expect(findScenarioKinds(root, ['scenarios/**/*.scenario.yaml'], ['**/agents*/**']).input).toEqual([])
+  })
+
+  it('sets aside, unread, a file whose path holds a control character: Vitest would print it raw', () => {
+    const project = mkdtempSync(path.join(tmpdir(), 'awrr-kinds-unprintable-'))
+    try {
+      mkdirSync(path.join(project, 'clear\u001b[2J'))
+      writeFileSync(path.join(project, 'clear\u001b[2J', 'a.scenario.yaml'), 'workflow:\n  - tool: commit\n')
+      writeFileSync(path.join(project, 'bidi\u202eX.scenario.yaml'), 'input: {}\n')
+      writeFileSync(path.join(project, 'fine <b>|=1.scenario.yaml'), 'workflow:\n  - tool: commit\n')
+      expect(findScenarioKinds(project, ['**/*.scenario.yaml'], undefined)).toEqual({
+        input: [],
+        workflow: ['fine <b>|=1.scenario.yaml'],
+        unprintable: ['bidi\u202eX.scenario.yaml', 'clear\u001b[2J/a.scenario.yaml'],
+      })
+    } finally {
+      rmSync(project, { recursive: true, force: true })
+    }
   })
 
   it('never reads a file whose real path leaves the root (a link to a file outside the project)', () => {
@@ -43,7 +60,7 @@ describe('findScenarioKinds', () => {
       writeFileSync(path.join(outside, 'credentials'), 'input: { secret: 1 }\n')
       symlinkSync(path.join(outside, 'credentials'), path.join(project, 'leak.scenario.yaml'))
       writeFileSync(path.join(project, 'inside.scenario.yaml'), 'input: {}\n')
-      expect(findScenarioKinds(project, ['*.scenario.yaml'], undefined)).toEqual({ input: ['inside.scenario.yaml'], workflow: [] })
+      expect(findScenarioKinds(project, ['*.scenario.yaml'], undefined)).toEqual({ input: ['inside.scenario.yaml'], workflow: [], unprintable: [] })
     } finally {
       rmSync(outside, { recursive: true, force: true })
       rmSync(project, { recursive: true, force: true })

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { escapePath, globSync } from 'tinyglobby'
 import { isMap, parseDocument } from 'yaml'
+import { hasControlCharacters } from '../runtime/text/control-characters.ts'
 import { scenarioLeavesRoot } from './option-paths.ts'
 
 /**
@@ -13,6 +14,11 @@ export interface ScenarioKinds {
   input: string[]
   /** Root-relative paths of every other file that parses. */
   workflow: string[]
+  /**
+   * Root-relative paths holding a control character (ESC, a lone CR, a bidi override): no project
+   * runs them, since Vitest prints a module's path as it is; the run fails naming them escaped.
+   */
+  unprintable: string[]
 }
 
 const vitestDefaultExclude = ['**/node_modules/**', '**/.git/**']
@@ -29,10 +35,22 @@ export function scenarioKindOf(text: string): 'input' | 'workflow' | 'unknown' {
   return document.contents.has('input') ? 'input' : 'workflow'
 }
 
+const includedFiles = (cwd: string, include: readonly string[], exclude: readonly string[] | undefined) =>
+  globSync([...include], { cwd, ignore: [...(exclude ?? vitestDefaultExclude)], dot: false }).sort()
+
+/** The included scenario files whose root-relative path holds a control character; none is read. */
+export function findUnprintableScenarioFiles(cwd: string, include: readonly string[], exclude: readonly string[] | undefined): string[] {
+  return includedFiles(cwd, include, exclude).filter((file) => hasControlCharacters(file))
+}
+
 export function findScenarioKinds(cwd: string, include: readonly string[], exclude: readonly string[] | undefined): ScenarioKinds {
-  const files = globSync([...include], { cwd, ignore: [...(exclude ?? vitestDefaultExclude)], dot: false }).sort()
-  const kinds: ScenarioKinds = { input: [], workflow: [] }
+  const files = includedFiles(cwd, include, exclude)
+  const kinds: ScenarioKinds = { input: [], workflow: [], unprintable: [] }
   for (const file of files) {
+    if (hasControlCharacters(file)) {
+      kinds.unprintable.push(file)
+      continue
+    }
     // A link out of the project is never read: every project loads it, and the plugin refuses it.
     if (scenarioLeavesRoot(cwd, `${cwd}/${file}`)) continue
     let text: string

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { appendFile, mkdir, rm, writeFile } from 'node:fs/promises'
 import { basename, dirname, join, relative, resolve, sep } from 'node:path'
 import type { Reporter, TestModule, TestRunEndReason, TestSpecification, Vitest } from 'vitest/node'
+import { escapeControlCharacters } from '../runtime/text/control-characters.ts'
 import { traceFileName } from '../runtime/vitest/trace-name.ts'
 import { collectTaskSummaries } from './collect.ts'
 import { describeDuplicate, findDuplicateScenarioNames } from './duplicate-names.ts'
@@ -59,6 +60,11 @@ export interface AwrrReporterOptions {
   runId?: string
   /** Take `<outputDir>/run.lock` for the run, so that two runs never write one directory. @default true */
   lock?: boolean
+  /**
+   * Scenario files no project ran because their path holds a control character: each fails the
+   * run with its path shown escaped. @default []
+   */
+  refusedFiles?: readonly string[]
 }
 
 function isOn(value: string | undefined): boolean {
@@ -164,7 +170,12 @@ export class AwrrReporter implements Reporter {
     const recovered = vitest.config.mergeReports ? [] : readHungSummaries(outputDir).filter((summary) => !reported.has(recoveredKey(summary)))
     const summaries = [...collected, ...recovered]
     const incomplete = findIncompleteModules(testModules, root, new Set(recovered.map(recoveredKey)))
-    if (summaries.length === 0 && incomplete.length === 0) return
+    const refused = (this.#options.refusedFiles ?? []).map(describeRefusedFile)
+    if (summaries.length === 0 && incomplete.length === 0) {
+      for (const problem of refused) vitest.logger.error(problem)
+      if (refused.length > 0) process.exitCode = 1
+      return
+    }
 
     const { seed, strategies } = this.#options
     const measured = buildJsonReport({ seed, strategies, summaries, reference: this.#options.reference ?? defaultReference })
@@ -183,6 +194,7 @@ export class AwrrReporter implements Reporter {
       }
     }
     for (const duplicate of findDuplicateScenarioNames(summaries)) problems.push(describeDuplicate(duplicate))
+    problems.push(...refused)
     // Worker summaries arrive redacted already; this also covers what the main process adds.
     const secrets = this.#options.secrets?.() ?? []
     const report = redactDeep(incomplete.length === 0 ? withGates(measured, gates) : { ...withGates(measured, gates), incomplete }, secrets)
@@ -190,15 +202,16 @@ export class AwrrReporter implements Reporter {
     const color = this.#options.color ?? defaultColor(vitest)
     vitest.logger.log('')
     vitest.logger.log(renderTerminalReport(report, { color, baselinePath }))
-    for (const problem of problems) vitest.logger.error(problem)
+    // Problems and paths carry file and scenario names: printed with their control characters escaped.
+    for (const problem of problems) vitest.logger.error(printable(problem))
     if (incomplete.length > 0) {
       vitest.logger.error(`[awrr] Incomplete run: ${incomplete.length} module(s) did not report all their tasks (a worker crashed or was ended); the figures leave those tasks out:`)
-      for (const entry of incomplete) vitest.logger.error(`  INCOMPLETE  ${describeIncomplete(entry)}`)
+      for (const entry of incomplete) vitest.logger.error(printable(`  INCOMPLETE  ${describeIncomplete(entry)}`))
     }
     await writeReportFiles(outputDir, report, this.#reports, { runId: this.#runId })
     if (this.#reports.length > 0) {
       const where = relative(root, outputDir) || '.'
-      vitest.logger.log(`Reports: ${this.#reports.map((format) => `${where}/${reportFileNames[format]}`).join(', ')}`)
+      vitest.logger.log(printable(`Reports: ${this.#reports.map((format) => `${where}/${reportFileNames[format]}`).join(', ')}`))
     }
 
     const stepSummary = this.#env['GITHUB_STEP_SUMMARY']
@@ -208,14 +221,26 @@ export class AwrrReporter implements Reporter {
       const target = resolve(root, baselinePath ?? `${this.#options.outputDir}/baseline.json`)
       const written = await writeFileAtomic(dirname(target), basename(target), serializeJsonReport(baselineOf(report)))
       vitest.logger.log(
-        `Baseline written to ${relative(root, written)}` +
-          (baselinePath === undefined ? `; set \`baseline: '${relative(root, written)}'\` in awrr() to gate on it.` : '.'),
+        printable(
+          `Baseline written to ${relative(root, written)}` +
+            (baselinePath === undefined ? `; set \`baseline: '${relative(root, written)}'\` in awrr() to gate on it.` : '.'),
+        ),
       )
     }
 
     if (problems.length > 0 || incomplete.length > 0 || gates.some((gate) => !gate.pass)) process.exitCode = 1
   }
 }
+
+function describeRefusedFile(file: string): string {
+  return (
+    `[awrr] Scenario file "${escapeControlCharacters(file, { singleLine: true })}" was not run: its path holds a control character ` +
+    '(shown escaped here), which Vitest would print raw to the terminal. Rename the file.'
+  )
+}
+
+/** A line for the terminal: control characters from names shown as escapes, line breaks kept. */
+const printable = (text: string) => escapeControlCharacters(text)
 
 function defaultColor(vitest: Vitest): boolean {
   const stream = vitest.logger.outputStream

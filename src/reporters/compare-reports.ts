@@ -1,5 +1,5 @@
 import type { JsonReport } from './json-report.ts'
-import { escapeMarkdownCell as esc } from './markdown-escape.ts'
+import { escapeMarkdownCell as esc, markdownText } from './markdown-escape.ts'
 import { formatMetric, formatSigned, metricCatalog, type MetricInfo } from './metric-catalog.ts'
 import { orderStrategies } from './metrics.ts'
 
@@ -25,6 +25,9 @@ export interface ReportComparison {
   rows: (MetricChange | (Omit<MetricChange, 'verdict'> & { verdict: 'unchanged' }))[]
 }
 
+/** A metric as a report file gives it: a head report is input like any other, so what is not a number is not a value. */
+const metricValue = (value: unknown): number | null => (typeof value === 'number' && Number.isFinite(value) ? value : null)
+
 function verdictOf(info: MetricInfo, base: number | null, head: number | null): ChangeVerdict {
   if (base === null) return 'now measured'
   if (head === null) return 'no longer measured'
@@ -42,8 +45,8 @@ export function compareReports(base: JsonReport, head: JsonReport, options: { al
   const rows: ReportComparison['rows'] = []
   for (const strategy of compared) {
     for (const info of metricCatalog) {
-      const baseValue = base.strategies[strategy]!.metrics[info.key] ?? null
-      const headValue = head.strategies[strategy]!.metrics[info.key] ?? null
+      const baseValue = metricValue(base.strategies[strategy]!.metrics[info.key])
+      const headValue = metricValue(head.strategies[strategy]!.metrics[info.key])
       const unchanged = formatMetric(info.key, baseValue) === formatMetric(info.key, headValue)
       if (unchanged && !options.all) continue
       rows.push({
@@ -76,6 +79,8 @@ const verdictMarks: Readonly<Record<string, string>> = {
 /**
  * The comparison as Markdown for a pull-request comment: a heading, one table row per changed
  * metric (base, head, difference, verdict), the strategies only one side ran, and the head's gates.
+ * Both reports are input (the head one comes from the branch under review): every value from them
+ * is escaped text or a number, so a report cannot put HTML, a link or a heading into the comment.
  */
 export function renderComparisonMarkdown(
   base: JsonReport,
@@ -86,7 +91,7 @@ export function renderComparisonMarkdown(
   const comparison = compareReports(base, head, options)
   const changed = comparison.rows.filter((row) => row.verdict !== 'unchanged')
   const lines = [`### AWRR: ${esc(names.base)} → ${esc(names.head)}`, '']
-  if (base.seed !== head.seed) lines.push(`Seeds differ (${base.seed} → ${head.seed}): the tasks are not the same.`, '')
+  if (base.seed !== head.seed) lines.push(`Seeds differ (${markdownText(base.seed)} → ${markdownText(head.seed)}): the tasks are not the same.`, '')
 
   if (comparison.rows.length > 0) {
     lines.push('| Strategy | Metric | Base | Head | Change | |', '| :-- | :-- | --: | --: | --: | :-- |')
@@ -108,12 +113,13 @@ export function renderComparisonMarkdown(
   )
   if (comparison.onlyHead.length > 0) lines.push(`Only in head: ${comparison.onlyHead.map(esc).join(', ')}.`)
   if (comparison.onlyBase.length > 0) lines.push(`Only in base: ${comparison.onlyBase.map(esc).join(', ')}.`)
-  if (head.gates.length > 0) {
-    const missed = head.gates.filter((gate) => !gate.pass)
+  const gates = Array.isArray(head.gates) ? head.gates : []
+  if (gates.length > 0) {
+    const missed = gates.filter((gate) => gate?.pass !== true)
     lines.push(
       missed.length === 0
-        ? `Head gates: all ${head.gates.length} met.`
-        : `Head gates: **${missed.length} of ${head.gates.length} missed** (${missed.map((gate) => `${esc(gate.strategy)} ${gate.metric}`).join(', ')}).`,
+        ? `Head gates: all ${gates.length} met.`
+        : `Head gates: **${missed.length} of ${gates.length} missed** (${missed.map((gate) => `${markdownText(gate?.strategy)} ${markdownText(gate?.metric)}`).join(', ')}).`,
     )
   }
   return lines.join('\n') + '\n'

@@ -1,11 +1,28 @@
+import { stringify } from 'csv-stringify/sync'
+import { escapeControlCharactersDeep } from '../runtime/text/control-characters.ts'
 import type { JsonReport, JsonStrategyReport } from './json-report.ts'
 import { metricCatalog, modelMetricKeys, rateKeys, type RateKey } from './metric-catalog.ts'
 
-/** RFC 4180: quote a field holding a comma, a quote or a line break; double the quotes inside. */
-export function csvField(value: string | number | null): string {
-  if (value === null) return ''
-  const text = String(value)
-  return /[",\r\n]/.test(text) || text.trim() !== text ? `"${text.replaceAll('"', '""')}"` : text
+type CsvCell = string | number | null
+
+/**
+ * Rows as RFC 4180 CSV, by csv-stringify: a field holding a comma, a quote or a line break is
+ * quoted with its quotes doubled, and a text field that a spreadsheet would run as a formula
+ * (starting with `=`, `+`, `-`, `@`, a tab or a CR, or their full-width forms) gets a leading `'`
+ * (OWASP's advice for CSV injection). Numbers stay numbers, negative ones included.
+ */
+export function renderCsvRows(rows: readonly (readonly CsvCell[])[]): string {
+  return stringify(
+    rows.map((row) => [...row]),
+    // A line break of either kind is quoted (csv-stringify quotes only its own record delimiter),
+    // and so are leading or trailing blanks, so that a spreadsheet keeps them.
+    { escape_formulas: true, record_delimiter: 'windows', quoted_match: /^\s|\s$|[\r\n]/ },
+  )
+}
+
+/** One field as `renderCsvRows` writes it. */
+export function csvField(value: CsvCell): string {
+  return renderCsvRows([[value]]).replace(/\r\n$/, '')
 }
 
 interface CsvColumn {
@@ -48,16 +65,17 @@ const allColumns: readonly CsvColumn[] = [
  * `report.csv`: one row per strategy, every metric at full precision (rounding is for people, a
  * spreadsheet can round), each rate followed by its 95% Wilson bounds. Empty field = not measured.
  */
-export function renderCsvReport(report: JsonReport): string {
+export function renderCsvReport(input: JsonReport): string {
+  const report = escapeControlCharactersDeep(input)
   const usedModel = Object.values(report.strategies).some((entry) => entry.metrics.llm_calls !== null && entry.metrics.llm_calls !== undefined)
   const columns = allColumns.filter((column) => usedModel || column.model !== true)
   // A strategy with a module that did not report all its tasks gets an `incomplete_modules` column.
   const incomplete = report.incomplete ?? []
   const extra = incomplete.length === 0 ? [] : ['incomplete_modules']
-  const lines = [[...columns.map((column) => column.header), ...extra].join(',')]
+  const rows: CsvCell[][] = [[...columns.map((column) => column.header), ...extra]]
   for (const [name, entry] of Object.entries(report.strategies)) {
     const count = incomplete.filter((module) => module.strategy === name).length
-    lines.push([...columns.map((column) => csvField(column.value(name, entry, report))), ...(extra.length ? [String(count)] : [])].join(','))
+    rows.push([...columns.map((column) => column.value(name, entry, report)), ...(extra.length ? [count] : [])])
   }
-  return lines.join('\r\n') + '\r\n'
+  return renderCsvRows(rows)
 }

@@ -1,3 +1,4 @@
+import { escapeControlCharactersDeep } from '../runtime/text/control-characters.ts'
 import { describeActual, describeRequirement } from './gates.ts'
 import { escapeHtml as esc } from './html-escape.ts'
 import { describeIncomplete } from './incomplete.ts'
@@ -118,7 +119,9 @@ function section(id: string, title: string, note: string, body: string): string 
  * 95% intervals, cost, paired comparisons, pass^k, learning curves, RCA heat maps, outcomes per
  * scenario and gates. Every number is formatted as in the terminal and Markdown reports.
  */
-export function renderHtmlReport(report: JsonReport, options: HtmlReportOptions = {}): string {
+export function renderHtmlReport(input: JsonReport, options: HtmlReportOptions = {}): string {
+  // Bidi overrides and other control characters in a task id would reorder or hide what the page shows.
+  const report = escapeControlCharactersDeep(input)
   const unranked = options.unranked ?? ['ORACLE']
   const entries = strategyEntries(report)
   const colors = strategyColors(entries.map(([name]) => name))

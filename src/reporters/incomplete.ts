@@ -3,6 +3,7 @@ import { join, relative, sep } from 'node:path'
 import type { TestModule } from 'vitest/node'
 import type { TaskSummary } from '../runtime/executor/task-summary.ts'
 import type {} from './task-meta.ts'
+import { printableLine } from '../runtime/text/control-characters.ts'
 
 /** A test module of a project that did not report all its tasks: its worker crashed or was ended. */
 export interface IncompleteModule {
@@ -81,7 +82,8 @@ export function readHungSummaries(outputDir: string): TaskSummary[] {
 /** The key `findIncompleteModules` matches a recovered (hung) task's test by. */
 export function recoveredKey(summary: TaskSummary): string {
   const testName = summary.repeat === undefined ? summary.id : `${summary.id} #${summary.repeat + 1}`
-  return `${summary.strategy}\u0000${summary.file}\u0000${testName}`
+  // The test's name as Vitest has it: the scenario suite names tests in their printable form.
+  return `${summary.strategy}\u0000${summary.file}\u0000${printableLine(testName)}`
 }
 
 /** One line per module, for the terminal and the Markdown report. */

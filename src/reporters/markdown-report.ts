@@ -3,7 +3,8 @@ import { describeIncomplete } from './incomplete.ts'
 import type { JsonGateResult, JsonInterval, JsonReport } from './json-report.ts'
 import { renderSparkline } from './learning-curve.ts'
 import { renderLeaderboardMarkdown } from './leaderboard.ts'
-import { escapeMarkdownCell as esc } from './markdown-escape.ts'
+import { escapeControlCharactersDeep } from '../runtime/text/control-characters.ts'
+import { escapeMarkdownCell as esc, markdownText } from './markdown-escape.ts'
 import { formatMetric, formatPValue, formatSigned, metricInfo, rateKeys } from './metric-catalog.ts'
 import {
   describeTaskSet,
@@ -47,9 +48,9 @@ export function renderGatesMarkdown(gates: readonly JsonGateResult[], report: Js
     ['l', 'l', 'l', 'l', 'l', 'l'],
     gates.map((gate) => [
       gate.pass ? 'pass' : '**FAIL**',
-      gate.kind,
+      markdownText(gate.kind),
       esc(gate.strategy),
-      gate.metric,
+      markdownText(gate.metric),
       esc(describeRequirement(gate)),
       esc(describeActual(gate, report)),
     ]),
@@ -81,17 +82,18 @@ function suspiciousSection(report: JsonReport, heading: string): string[] {
     table(
       ['Strategy', 'Task', 'Why'],
       ['l', 'l', 'l'],
-      suspicious.flatMap(([name, tasks]) => tasks.map((task) => [esc(name), esc(suspiciousTaskName(task)), task.reason])),
+      suspicious.flatMap(([name, tasks]) => tasks.map((task) => [esc(name), esc(suspiciousTaskName(task)), markdownText(task.reason)])),
     ),
     '',
   ]
 }
 
 /** What goes into `GITHUB_STEP_SUMMARY`: the leaderboard, and the gates that missed. */
-export function renderStepSummary(report: JsonReport, options: MarkdownReportOptions = {}): string {
+export function renderStepSummary(input: JsonReport, options: MarkdownReportOptions = {}): string {
+  const report = escapeControlCharactersDeep(input)
   const missed = report.gates.filter((gate) => !gate.pass)
   const lines = [
-    `### AWRR leaderboard (seed ${report.seed}, ${distinctTaskCount(report)} tasks)`,
+    `### AWRR leaderboard (seed ${markdownText(report.seed)}, ${distinctTaskCount(report)} tasks)`,
     '',
     ...leaderboards(report, options, '####'),
     ...suspiciousSection(report, '####'),
@@ -107,13 +109,16 @@ export function renderStepSummary(report: JsonReport, options: MarkdownReportOpt
  * `report.md`: every table of the run for a pull request or a wiki page. GitHub-flavoured
  * Markdown; scenario and strategy names escaped.
  */
-export function renderMarkdownReport(report: JsonReport, options: MarkdownReportOptions = {}): string {
+export function renderMarkdownReport(input: JsonReport, options: MarkdownReportOptions = {}): string {
+  // Control characters first, everywhere (a task id holding ESC or a lone CR); then every value
+  // from a scenario, a config or the report goes through `esc` where it is placed.
+  const report = escapeControlCharactersDeep(input)
   const entries = strategyEntries(report)
   const out: string[] = []
   out.push(
     '# AWRR report',
     '',
-    `Seed ${report.seed} · ${distinctTaskCount(report)} tasks · ${entries.length} strategies · reference ${esc(report.reference)}`,
+    `Seed ${markdownText(report.seed)} · ${distinctTaskCount(report)} tasks · ${entries.length} strategies · reference ${esc(report.reference)}`,
     '',
     ...(report.incomplete?.length
       ? [
@@ -206,14 +211,14 @@ export function renderMarkdownReport(report: JsonReport, options: MarkdownReport
       out.push(
         `### ${esc(name)}`,
         '',
-        `Sources: ${rca.sources.join(', ')}. ${perEvent.records} diagnosed fault events. ` +
+        `Sources: ${rca.sources.map(markdownText).join(', ')}. ${perEvent.records} diagnosed fault events. ` +
           `Layer accuracy ${formatMetric('rca_layer_acc', perEvent.layer_acc)} per event, ${formatMetric('rca_layer_acc', firstError.layer_acc)} on first errors; ` +
           `action accuracy ${formatMetric('rca_action_acc', perEvent.action_acc)} per event, ${formatMetric('rca_action_acc', firstError.action_acc)} on first errors.`,
         '',
         table(
-          ['truth \\\\ predicted', ...perEvent.layer_matrix.columns],
+          ['truth \\\\ predicted', ...perEvent.layer_matrix.columns.map(markdownText)],
           ['l', ...perEvent.layer_matrix.columns.map(() => 'r' as const)],
-          perEvent.layer_matrix.rows.map((row, r) => [row, ...perEvent.layer_matrix.counts[r]!.map(String)]),
+          perEvent.layer_matrix.rows.map((row, r) => [markdownText(row), ...perEvent.layer_matrix.counts[r]!.map(String)]),
         ),
         '',
       )
@@ -280,7 +285,7 @@ export function renderMarkdownReport(report: JsonReport, options: MarkdownReport
       table(
         ['Strategy', 'Task', 'Verdict', 'Calls'],
         ['l', 'l', 'l', 'l'],
-        offending.flatMap(([name, list]) => list.map((item) => [esc(name), esc(item.task), item.verdict, item.calls.join(', ')])),
+        offending.flatMap(([name, list]) => list.map((item) => [esc(name), esc(item.task), markdownText(item.verdict), item.calls.map(markdownText).join(', ')])),
       ),
       '',
     )

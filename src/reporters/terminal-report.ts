@@ -1,4 +1,5 @@
 import { Chalk, type ChalkInstance } from 'chalk'
+import { escapeControlCharacters, escapeControlCharactersDeep } from '../runtime/text/control-characters.ts'
 import { describeActual, describeRequirement } from './gates.ts'
 import type { JsonGateResult, JsonReport, JsonRca } from './json-report.ts'
 import { renderSparkline } from './learning-curve.ts'
@@ -87,8 +88,12 @@ function gateLines(gates: readonly JsonGateResult[], report: JsonReport, chalk: 
  * against the reference, pass^k, the RCA matrix of each diagnosing strategy, learning curves and
  * gate results. Every number comes from the report, formatted as every other rendering does.
  */
-export function renderTerminalReport(report: JsonReport, options: TerminalReportOptions = {}): string {
+export function renderTerminalReport(input: JsonReport, options: TerminalReportOptions = {}): string {
+  // Every string of the report (task ids, scenario and file names, reasons) with its control
+  // characters escaped: the only ESC this text holds is the colour AWRR adds below.
+  const report = escapeControlCharactersDeep(input)
   const resolved: ResolvedTerminalReportOptions = { ...defaultTerminalReportOptions, ...options }
+  if (resolved.baselinePath !== undefined) resolved.baselinePath = escapeControlCharacters(resolved.baselinePath, { singleLine: true })
   const chalk = new Chalk({ level: resolved.color ? 1 : 0 })
   const strategyCount = Object.keys(report.strategies).length
   const sections: string[][] = []

@@ -4,6 +4,7 @@ import path from 'node:path'
 import { PassThrough } from 'node:stream'
 import { describe, expect, test } from 'vitest'
 import { parseScenarioSource } from '../../runtime/scenario/load-scenario.ts'
+import { hasControlCharacters } from '../../runtime/text/control-characters.ts'
 import { main } from '../main.ts'
 
 async function awrr(...args: string[]) {
@@ -54,5 +55,21 @@ describe('awrr import', () => {
     expect(result.stderr).toContain('No task of')
     expect((await awrr('import')).code).toBe(2)
     expect((await awrr('import', path.join(tmpdir(), 'does-not-exist.jsonl'))).stderr).toMatch(/^\[awrr\] Cannot read /)
+  })
+
+  test('warnings and errors show control characters from the task file as escapes', async () => {
+    const hostile = JSON.parse(task('D', 'HTTP_500')) as Record<string, any>
+    // A field name with a screen clear, a record id with a bidi override, an inventory item with an
+    // OSC 8 link, a task id with a lone CR: each is quoted in a note.
+    hostile['extra\u001b[2J'] = 1
+    hostile.initial_world_state.records['R\u202eX'] = 'not a record'
+    const file = taskFile(JSON.stringify(hostile), JSON.stringify({ ...JSON.parse(task('E\rF', 'HTTP_500')), task_id: 'E\rF\u009b' }), task('E\rF\u009b', 'HTTP_500'))
+    const result = await awrr('import', file)
+    expect(result.stderr).toContain('extra\\x1b[2J')
+    expect(result.stderr).toContain('R\\u202eX')
+    expect(result.stderr).toContain('E\\rF\\x9b')
+    const lines = result.stderr.split('\n').filter((line) => line !== '')
+    expect(lines.length).toBeGreaterThanOrEqual(3)
+    expect(lines.filter((line) => hasControlCharacters(line))).toEqual([])
   })
 })

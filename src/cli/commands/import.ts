@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { importPrototypeTasks, type ImportNote } from '../../runtime/scenario/import-prototype.ts'
+import { printableLine } from '../../runtime/text/control-characters.ts'
 import { writeScenarioYaml } from '../../runtime/scenario/write-scenario.ts'
 import type { Command, CommandIo } from './command.ts'
 
@@ -19,9 +20,10 @@ Options:
 const scenarioNameOf = (file: string) =>
   path.basename(file).replace(/\.jsonl?$/i, '').replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/^-+|-+$/g, '') || 'imported'
 
+/** One line per note: the file name, the key path and the message quote the input, escaped onto one line. */
 function formatNote(file: string, note: ImportNote): string {
-  const where = note.path === '' ? '' : `${note.path}: `
-  return `[awrr] ${file}:${note.line}: ${note.severity}: ${where}${note.message}\n`
+  const where = note.path === '' ? '' : `${printableLine(note.path)}: `
+  return `[awrr] ${printableLine(file)}:${note.line}: ${note.severity}: ${where}${printableLine(note.message)}\n`
 }
 
 export const importTasks: Command = {

@@ -12,7 +12,9 @@ import { costOf } from '../llm/model-usage.ts'
 import { serveModelOrigin } from '../llm/model-origin.ts'
 import type { TaskSpec } from '../scenario/task-spec.ts'
 import { type CallRecord, TaskEnvironment } from '../tools/task-environment.ts'
-import { runInTask } from '../interception/index.ts'
+import { fetchAroundInterception, runInTask } from '../interception/index.ts'
+import { TaskCassette, type CassetteOptions } from '../cassettes/index.ts'
+import { interpolateEnv } from '../http/env-interpolation.ts'
 import { ensureMcpServers } from '../mcp/mcp-responder.ts'
 import { createVirtualClock } from '../virtual-clock.ts'
 
@@ -66,6 +68,10 @@ export interface RunAgentInput {
   timeoutMs?: number
   /** Model prices per million tokens, for the task's cost. */
   prices?: Record<string, LlmPrice>
+  /** Where the model endpoint's cassette is, when it answers from one (no `script:`). */
+  cassette?: Omit<CassetteOptions, 'resolvedBase' | 'writtenBase' | 'fetchReal' | 'episode'>
+  /** Problems of the harness, not of the agent (a request the cassette has no answer for): each fails the test. */
+  harnessErrors?: string[]
 }
 
 class AgentTimeout extends Error {
@@ -81,7 +87,11 @@ export async function runAgentTask(input: RunAgentInput): Promise<TaskSummary> {
   const { task, scenario, seed } = input
   const clock = createVirtualClock()
   const trace = input.trace
-  if (task.llm) serveModelOrigin(task.llm.base_url)
+  // The base URL may name the real endpoint through `${env.NAME}` (a cassette's): filled in here.
+  const llm = task.llm ? { ...task.llm, base_url: interpolateEnv(task.llm.base_url) } : undefined
+  if (llm) serveModelOrigin(llm.base_url)
+  const cassette =
+    llm && input.cassette ? new TaskCassette({ ...input.cassette, episode: episodeOf(input), resolvedBase: llm.base_url, writtenBase: task.llm!.base_url, fetchReal: fetchAroundInterception }) : undefined
   if (task.mcp) ensureMcpServers()
   const environment = new TaskEnvironment({
     seed,
@@ -96,7 +106,8 @@ export async function runAgentTask(input: RunAgentInput): Promise<TaskSummary> {
     ...(task.tools ? { tools: task.tools } : {}),
     ...(task.mcp ? { mcp: task.mcp } : {}),
     origins: successCheckOrigins(task.success),
-    ...(task.llm ? { llm: task.llm } : {}),
+    ...(llm ? { llm } : {}),
+    ...(cassette ? { cassette } : {}),
   })
   trace.emit({ type: 'task:start', task: task.id, scenario, strategy: input.agentName, seed, at: 0 })
   const random = createRandom(hashSeed(seed, scenario, task.id, 'agent', input.agentName))
@@ -139,6 +150,15 @@ export async function runAgentTask(input: RunAgentInput): Promise<TaskSummary> {
   } finally {
     clearTimeout(timer)
     environment.end()
+  }
+  if (cassette) {
+    await cassette.flush()
+    if (cassette.misses.length > 0) {
+      // The agent met an answer the cassette does not have: not a measurement of the agent.
+      outcome = 'failed'
+      reason = 'cassette_miss'
+      input.harnessErrors?.push(...cassette.misses)
+    }
   }
 
   const calls = environment.calls.filter((call) => call.purpose === 'step')
@@ -183,6 +203,11 @@ export async function runAgentTask(input: RunAgentInput): Promise<TaskSummary> {
     lies: actedOnBadData(environment.calls, new Set()),
     verdicts: judgeClient(environment.calls, { attemptTimeoutMs: defaultExecutorOptions.attemptTimeoutMs }),
   }
+}
+
+/** Who a cassette's answers belong to: the agent, scenario, task and (after the first) the trial. */
+function episodeOf(input: RunAgentInput): string {
+  return `${input.agentName} ${input.scenario}/${input.task.id}${input.repeat ? `#${input.repeat}` : ''}`
 }
 
 /** An agent's steps are its distinct request targets; a repeat of a target is a retry. */

@@ -1,4 +1,4 @@
-export { AwrrInterceptionConflict, closeToolServer, ensureToolServer, runInTask } from './interception.ts'
+export { AwrrInterceptionConflict, closeToolServer, ensureToolServer, fetchAroundInterception, runInTask } from './interception.ts'
 export {
   allowPassthroughOrigin,
   registerVirtualOrigin,

@@ -94,6 +94,17 @@ export function closeToolServer(): void {
   delete globals[installedKey]
 }
 
+/**
+ * A request sent to the real network around AWRR's interception, with the fetch and dispatcher
+ * found before patching (a cassette that records does this from inside a routed request).
+ */
+export function fetchAroundInterception(request: Request): Promise<Response> {
+  const state = installed()
+  if (!state) return fetch(request)
+  const init: RequestInit & { dispatcher: MinimalDispatcher } = { dispatcher: state.dispatcher.inner }
+  return state.pureFetch(request, init)
+}
+
 export async function runInTask<T>(environment: TaskEnvironment, run: () => Promise<T>): Promise<T> {
   const state = installed()
   if (state) reconcile(state)

@@ -1,4 +1,4 @@
-import { argumentPieces, isRecord, type ModelMessage, type ModelReply, type ModelRequest, type ProviderWire, type SseEvent, streamPieces, textOf } from './model-wire.ts'
+import { argumentPieces, isRecord, numberOr, parseJsonRecord, sseJson, type FinishReason, type ModelMessage, type ModelReply, type ModelRequest, type ProviderWire, type SseEvent, streamPieces, textOf } from './model-wire.ts'
 
 /** Anthropic messages: `POST {base}/v1/messages`, streamed as named events ending in `message_stop`. */
 
@@ -90,4 +90,58 @@ function renderEvents(reply: ModelReply): SseEvent[] {
   return events
 }
 
-export const anthropicMessages: ProviderWire = { api: 'messages', parseRequest, renderJson, renderEvents }
+const finishOf = (value: unknown): FinishReason =>
+  value === 'tool_use' ? 'tool_calls' : value === 'max_tokens' ? 'length' : value === 'refusal' ? 'refusal' : 'stop'
+
+function parseReply(body: string, stream: boolean): ModelReply | undefined {
+  let message: Record<string, unknown> | undefined
+  const blocks: Record<string, unknown>[] = []
+  let stop: unknown
+  let outputTokens: number | undefined
+  if (!stream) {
+    message = parseJsonRecord(body)
+    if (!message || !Array.isArray(message['content'])) return undefined
+    blocks.push(...message['content'].filter(isRecord))
+    stop = message['stop_reason']
+  } else {
+    const partialJson: string[] = []
+    for (const { data } of sseJson(body)) {
+      if (data['type'] === 'message_start' && isRecord(data['message'])) message = data['message']
+      else if (data['type'] === 'content_block_start' && isRecord(data['content_block'])) {
+        blocks[numberOr(data['index'])] = { ...data['content_block'] }
+        partialJson[numberOr(data['index'])] = ''
+      } else if (data['type'] === 'content_block_delta' && isRecord(data['delta'])) {
+        const index = numberOr(data['index'])
+        const block = blocks[index]
+        if (!block) continue
+        if (data['delta']['type'] === 'text_delta') block['text'] = String(block['text'] ?? '') + String(data['delta']['text'] ?? '')
+        if (data['delta']['type'] === 'input_json_delta') partialJson[index] = (partialJson[index] ?? '') + String(data['delta']['partial_json'] ?? '')
+      } else if (data['type'] === 'message_delta') {
+        if (isRecord(data['delta'])) stop = data['delta']['stop_reason']
+        if (isRecord(data['usage'])) outputTokens = numberOr(data['usage']['output_tokens'])
+      }
+    }
+    if (!message) return undefined
+    blocks.forEach((block, index) => {
+      if (block['type'] === 'tool_use') block['arguments'] = partialJson[index] === '' ? '{}' : partialJson[index]
+    })
+  }
+  const finish = finishOf(stop)
+  const texts = blocks.filter((block) => block['type'] === 'text').map((block) => String(block['text'] ?? ''))
+  const toolCalls = blocks
+    .filter((block) => block['type'] === 'tool_use')
+    .map((block) => ({ id: String(block['id'] ?? ''), name: String(block['name'] ?? ''), arguments: typeof block['arguments'] === 'string' ? block['arguments'] : JSON.stringify(block['input'] ?? {}) }))
+  const usage = isRecord(message['usage']) ? message['usage'] : {}
+  const text = texts.length > 0 ? texts.join('') : null
+  return {
+    id: String(message['id'] ?? ''),
+    model: String(message['model'] ?? ''),
+    text: finish === 'refusal' ? null : text,
+    toolCalls,
+    refusal: finish === 'refusal' ? (text ?? '') : null,
+    finish,
+    usage: { input: numberOr(usage['input_tokens']), output: outputTokens ?? numberOr(usage['output_tokens']) },
+  }
+}
+
+export const anthropicMessages: ProviderWire = { api: 'messages', parseRequest, renderJson, renderEvents, parseReply }

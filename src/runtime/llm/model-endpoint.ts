@@ -1,3 +1,4 @@
+import type { CassetteAnswer, CassetteResponse, TaskCassette } from '../cassettes/index.ts'
 import type { TraceSink } from '../executor/trace-events.ts'
 import type { InjectedFault } from '../faults/fault-plan.ts'
 import { hashSeed } from '../random.ts'
@@ -7,7 +8,7 @@ import type { VirtualClock } from '../virtual-clock.ts'
 import { anthropicMessages } from './anthropic-messages.ts'
 import { modelError } from './model-errors.ts'
 import { addUsage, emptyUsage, estimateTokens, type ModelUsage } from './model-usage.ts'
-import type { ModelErrorKind, ModelReply, ModelRequest, ProviderWire, SseEvent } from './model-wire.ts'
+import { sseBlocks, type ModelErrorKind, type ModelReply, type ModelRequest, type ProviderWire, type SseEvent } from './model-wire.ts'
 import { openaiChat } from './openai-chat.ts'
 import { openaiResponses } from './openai-responses.ts'
 import { createScriptEngine, type ScriptEngine } from './script-engine.ts'
@@ -27,6 +28,27 @@ export interface ModelEndpointHost {
   syncWallClock(): void
   /** Aborted when the task ends: a hung answer lets go then at the latest. */
   taskSignal: AbortSignal
+  /** Answers come from this cassette (recorded or replayed) instead of the script. */
+  cassette?: TaskCassette | undefined
+}
+
+/** A model call past its status faults, about to be answered. */
+interface ServedModelCall {
+  call: number
+  at: number
+  requestId: string
+  wire: ProviderWire
+  parsed: ModelRequest
+  model: string
+  fault: InjectedFault['fault'] | undefined
+  latencyMs: number
+}
+
+/** Headers a recorded request is sent with: the caller's, less those of its own connection. */
+function forwardedHeaders(headers: Headers): Headers {
+  const forwarded = new Headers(headers)
+  for (const name of ['host', 'connection', 'content-length', 'transfer-encoding', 'keep-alive']) forwarded.delete(name)
+  return forwarded
 }
 
 /** Where a request goes: the provider's wire module for the API its path names. */
@@ -122,9 +144,10 @@ export class ModelEndpoint {
     if (!wire || request.method !== 'POST') {
       return this.errorResponse(base, 'not_found', `[awrr] The scripted ${this.spec.provider} endpoint has no ${request.method} ${url.pathname}.`, null)
     }
+    const bodyText = await request.text()
     let body: unknown
     try {
-      body = await request.json()
+      body = JSON.parse(bodyText)
     } catch {
       return this.errorResponse(base, 'bad_request', '[awrr] The request body is not JSON.', wire)
     }
@@ -146,6 +169,9 @@ export class ModelEndpoint {
       await this.host.clock.sleep(latencyMs)
       return this.errorResponse({ ...base, latencyMs }, errorKind, undefined, wire, parsed, model, fault.headers, fault.status)
     }
+    // Past the fault plan's status faults: the cassette (or the script) answers, and stream and
+    // content faults reshape that answer exactly as they reshape a scripted one.
+    if (this.host.cassette) return this.respondFromCassette(this.host.cassette, request, bodyText, { ...base, wire, parsed, model, fault, latencyMs })
 
     const chosen = this.script.next(parsed)
     if (!chosen) {
@@ -155,14 +181,53 @@ export class ModelEndpoint {
     }
     // A faulted answer is not the model's answer: the retry gets this turn again.
     if (fault) this.script.release(chosen.index)
-    const reply = this.replyOf(chosen.turn, parsed, model, call, fault?.type)
-    const createdAt = Math.floor((Date.UTC(2026, 0, 1) + at) / 1000)
+    const reply = this.rewriteForFault(this.scriptedReply(chosen.turn, parsed, model, call), parsed, call, fault?.type)
+    return this.serve(request, { ...base, wire, parsed, model, fault, latencyMs }, chosen.index, reply, undefined)
+  }
+
+  /** The cassette's answer: recorded (record mode) or read back (replay), then served like a scripted one. */
+  private async respondFromCassette(cassette: TaskCassette, request: Request, bodyText: string, call: ServedModelCall): Promise<Response> {
+    let answer: CassetteAnswer
+    try {
+      answer = await cassette.answer(request.method, request.url, forwardedHeaders(request.headers), bodyText, request.signal)
+    } catch (error) {
+      const message = `[awrr] Recording model call #${call.call} failed: ${error instanceof Error ? `${error.message}${error.cause instanceof Error ? `: ${error.cause.message}` : ''}` : String(error)}`
+      this.host.trace.emit({ type: 'task:error', where: 'llm', message, at: call.at })
+      this.finish({ ...call, status: 'network', turn: null, reply: null, usageDelivered: false })
+      return Response.error()
+    }
+    if (answer.kind === 'missing') {
+      this.host.trace.emit({ type: 'task:error', where: 'llm', message: answer.message, at: call.at })
+      // 400: not an answer an SDK retries; the task fails on the miss anyway.
+      return this.errorResponse(call, 'bad_request', answer.message, call.wire, call.parsed, call.model)
+    }
+    const recorded = answer.response
+    const reply = recorded.status < 300 ? call.wire.parseReply(recorded.body, call.parsed.stream) : undefined
+    if (!reply) {
+      // An error the endpoint gave while recording (or an answer of another shape) is served as it came.
+      await this.host.clock.sleep(call.latencyMs)
+      this.finish({ ...call, status: recorded.status, turn: null, reply: null, usageDelivered: false, ...(cassette.mode === 'replay' ? { replayed: true } : {}) })
+      return new Response(recorded.body, { status: recorded.status, headers: recorded.headers })
+    }
+    const rewritten = this.rewriteForFault(reply, call.parsed, call.call, call.fault?.type)
+    // A content fault makes a new answer; otherwise the recorded bytes go out unchanged.
+    const raw = rewritten === reply ? recorded : undefined
+    return this.serve(request, call, null, rewritten, raw, cassette.mode === 'replay')
+  }
+
+  /** Sends a reply as JSON or as the provider's events, with the stream faults applied. */
+  private async serve(request: Request, call: ServedModelCall, turn: number | null, reply: ModelReply, raw: CassetteResponse | undefined, replayed = false): Promise<Response> {
+    const { wire, parsed, fault, latencyMs, requestId } = call
+    const createdAt = Math.floor((Date.UTC(2026, 0, 1) + call.at) / 1000)
+    const done = (outcome: { latencyMs: number; status: 200 | 'cut' | 'stall'; usageDelivered: boolean; events?: number }) =>
+      this.finish({ ...call, ...outcome, turn, reply, ...(replayed ? { replayed } : {}) })
 
     if (!parsed.stream) {
-      const text = JSON.stringify(wire.renderJson(reply, createdAt))
+      const text = raw?.body ?? JSON.stringify(wire.renderJson(reply, createdAt))
+      const headers = raw?.headers ?? { 'content-type': 'application/json', ...this.idHeader(requestId) }
       if (fault?.type === 'StreamCut') {
         const chunk = encoder.encode(text.slice(0, Math.floor(text.length / 2)))
-        this.finish({ ...base, wire, parsed, model, latencyMs, status: 'cut', turn: chosen.index, reply, usageDelivered: false })
+        done({ latencyMs, status: 'cut', usageDelivered: false })
         return new Response(
           new ReadableStream<Uint8Array>({
             start(controller) {
@@ -170,30 +235,29 @@ export class ModelEndpoint {
               controller.error(connectionDropped('the connection closed in the middle of the answer'))
             },
           }),
-          { status: 200, headers: { 'content-type': 'application/json', ...this.idHeader(requestId) } },
+          { status: 200, headers },
         )
       }
       const slow = fault?.type === 'SlowStream' ? (fault.latency_ms ?? defaultSlowStreamGapMs) : latencyMs
       await this.host.clock.sleep(slow)
-      this.finish({ ...base, wire, parsed, model, latencyMs: slow, status: 200, turn: chosen.index, reply, usageDelivered: true })
-      return new Response(text, { status: 200, headers: { 'content-type': 'application/json', ...this.idHeader(requestId) } })
+      done({ latencyMs: slow, status: 200, usageDelivered: true })
+      return new Response(text, { status: 200, headers })
     }
 
-    const events = wire.renderEvents(reply, parsed, createdAt)
+    const events = raw ? sseBlocks(raw.body) : wire.renderEvents(reply, parsed, createdAt).map(encodeSse)
     const breakAt = fault?.type === 'StreamCut' || fault?.type === 'StreamStall' ? Math.min(fault.after_events ?? defaultAfterEvents, events.length - 1) : events.length
     const gapMs = fault?.type === 'SlowStream' ? (fault.latency_ms ?? defaultSlowStreamGapMs) : 0
     await this.host.clock.sleep(latencyMs)
     const start = this.host.clock.now()
     const clock = this.host.clock
     const signals = [request.signal, this.host.taskSignal]
-    const finishStream = (status: 200 | 'cut' | 'stall') =>
-      this.finish({ ...base, wire, parsed, model, latencyMs: latencyMs + clock.now() - start, status, turn: chosen.index, reply, usageDelivered: status === 200, events: breakAt })
+    const finishStream = (status: 200 | 'cut' | 'stall') => done({ latencyMs: latencyMs + clock.now() - start, status, usageDelivered: status === 200, events: breakAt })
     let sent = 0
     const stream = new ReadableStream<Uint8Array>({
       async pull(controller) {
         if (sent < breakAt) {
           if (gapMs > 0 && sent > 0) await clock.sleep(gapMs)
-          controller.enqueue(encoder.encode(encodeSse(events[sent]!)))
+          controller.enqueue(encoder.encode(events[sent]!))
           sent++
           return
         }
@@ -214,26 +278,46 @@ export class ModelEndpoint {
         controller.error(request.signal.aborted ? abortReason(request.signal) : connectionDropped(`the stream stalled after ${breakAt} events`))
       },
     })
-    return new Response(stream, {
-      status: 200,
-      headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', ...this.idHeader(requestId) },
-    })
+    const headers = raw?.headers ?? { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', ...this.idHeader(requestId) }
+    return new Response(stream, { status: 200, headers })
   }
 
   private idHeader(requestId: string): Record<string, string> {
     return this.spec.provider === 'anthropic' ? { 'request-id': requestId } : { 'x-request-id': requestId }
   }
 
-  private replyOf(turn: NonNullable<LlmSpec['script']>[number], request: ModelRequest, model: string, call: number, faultType: FaultType | undefined): ModelReply {
-    const id = hashSeed(this.host.seed, this.host.scenario, this.host.task, 'llm', call).toString(16).padStart(8, '0')
-    let text: string | null = turn.reply ?? null
-    let toolCalls = (turn.tool_calls ?? []).map((toolCall, position) => ({
+  /** A script turn as the model's clean answer; its usage as stated, or estimated. */
+  private scriptedReply(turn: NonNullable<LlmSpec['script']>[number], request: ModelRequest, model: string, call: number): ModelReply {
+    const id = this.replyId(call)
+    const text: string | null = turn.reply ?? null
+    const toolCalls = (turn.tool_calls ?? []).map((toolCall, position) => ({
       id: toolCall.id ?? `call_${id}_${position}`,
       name: toolCall.name,
       arguments: JSON.stringify(toolCall.arguments),
     }))
-    let refusal: string | null = null
-    let finish: ModelReply['finish'] = toolCalls.length > 0 ? 'tool_calls' : 'stop'
+    const completionText = (text ?? '') + toolCalls.map((toolCall) => toolCall.name + toolCall.arguments).join('')
+    const usage = {
+      input: turn.usage?.prompt_tokens ?? estimateTokens(request.promptText),
+      output: turn.usage?.completion_tokens ?? estimateTokens(completionText),
+    }
+    const prefix = request.api === 'messages' ? 'msg_awrr_' : request.api === 'responses' ? 'resp_awrr_' : 'chatcmpl-awrr-'
+    return { id: `${prefix}${id}`, model, text, toolCalls, refusal: null, finish: toolCalls.length > 0 ? 'tool_calls' : 'stop', usage }
+  }
+
+  private replyId(call: number): string {
+    return hashSeed(this.host.seed, this.host.scenario, this.host.task, 'llm', call).toString(16).padStart(8, '0')
+  }
+
+  /**
+   * The answer as a content fault makes it (scripted or recorded alike); the same object when no
+   * content fault hit. A rewritten answer's completion count is estimated: the stated one is wrong.
+   */
+  private rewriteForFault(reply: ModelReply, request: ModelRequest, call: number, faultType: FaultType | undefined): ModelReply {
+    const id = this.replyId(call)
+    let text = reply.text
+    let toolCalls = reply.toolCalls
+    let refusal: string | null = reply.refusal
+    let finish: ModelReply['finish']
     switch (faultType) {
       case 'MalformedToolArgs':
         if (toolCalls.length === 0) toolCalls = [{ id: `call_${id}_0`, name: request.tools[0] ?? 'tool', arguments: '{}' }]
@@ -260,17 +344,10 @@ export class ModelEndpoint {
         finish = 'refusal'
         break
       default:
-        break
+        return reply
     }
     const completionText = (refusal ?? text ?? '') + toolCalls.map((toolCall) => toolCall.name + toolCall.arguments).join('')
-    // A fault that rewrites the answer makes the stated completion count wrong: estimate it instead.
-    const rewritten = faultType === 'MalformedToolArgs' || faultType === 'UnknownTool' || faultType === 'Truncated' || faultType === 'Refusal'
-    const usage = {
-      input: turn.usage?.prompt_tokens ?? estimateTokens(request.promptText),
-      output: (rewritten ? undefined : turn.usage?.completion_tokens) ?? estimateTokens(completionText),
-    }
-    const prefix = request.api === 'messages' ? 'msg_awrr_' : request.api === 'responses' ? 'resp_awrr_' : 'chatcmpl-awrr-'
-    return { id: `${prefix}${id}`, model, text, toolCalls, refusal, finish, usage }
+    return { ...reply, text, toolCalls, refusal, finish, usage: { input: reply.usage.input, output: estimateTokens(completionText) } }
   }
 
   private async hang(request: Request, call: { call: number; at: number; requestId: string; wire: ProviderWire; parsed: ModelRequest; model: string }): Promise<Response> {
@@ -309,6 +386,7 @@ export class ModelEndpoint {
     reply: ModelReply | null
     usageDelivered: boolean
     events?: number
+    replayed?: boolean
   }): void {
     const promptTokens = outcome.usageDelivered && outcome.reply ? outcome.reply.usage.input : 0
     const completionTokens = outcome.usageDelivered && outcome.reply ? outcome.reply.usage.output : 0
@@ -335,6 +413,7 @@ export class ModelEndpoint {
       promptTokens,
       completionTokens,
       ...(outcome.events === undefined || outcome.status === 200 ? {} : { events: outcome.events }),
+      ...(outcome.replayed ? { replayed: true } : {}),
     })
   }
 }

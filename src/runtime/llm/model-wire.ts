@@ -69,7 +69,52 @@ export interface ProviderWire {
   renderJson(reply: ModelReply, createdAt: number): unknown
   /** The streaming answer, in order; the last event is the one a cut stream never delivers. */
   renderEvents(reply: ModelReply, request: ModelRequest, createdAt: number): SseEvent[]
+  /**
+   * A recorded answer (a cassette's JSON body or whole event stream) read back as a reply: what
+   * its usage counts and what a content fault rewrites. Undefined when it is not this API's answer.
+   */
+  parseReply(body: string, stream: boolean): ModelReply | undefined
 }
+
+/** The events of a recorded stream, each as its text with the blank line that ends it. */
+export function sseBlocks(text: string): string[] {
+  return (text.replace(/\r\n/g, '\n').match(/[^\n][\s\S]*?(?:\n\n|$)/g) ?? []).map((block) => (block.endsWith('\n\n') ? block : `${block}\n\n`))
+}
+
+/** The `event:` name and the joined `data:` lines of one event. */
+export function sseFields(block: string): { event: string | undefined; data: string } {
+  let event: string | undefined
+  const data: string[] = []
+  for (const line of block.split('\n')) {
+    if (line.startsWith('event:')) event = line.slice(6).trim()
+    else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''))
+  }
+  return { event, data: data.join('\n') }
+}
+
+/** Each event's data parsed as JSON (events whose data is not JSON, such as `[DONE]`, are left out). */
+export function sseJson(text: string): { event: string | undefined; data: Record<string, unknown> }[] {
+  return sseBlocks(text).flatMap((block) => {
+    const { event, data } = sseFields(block)
+    try {
+      const parsed: unknown = JSON.parse(data)
+      return isRecord(parsed) ? [{ event, data: parsed }] : []
+    } catch {
+      return []
+    }
+  })
+}
+
+export function parseJsonRecord(text: string): Record<string, unknown> | undefined {
+  try {
+    const parsed: unknown = JSON.parse(text)
+    return isRecord(parsed) ? parsed : undefined
+  } catch {
+    return undefined
+  }
+}
+
+export const numberOr = (value: unknown, fallback = 0): number => (typeof value === 'number' && Number.isFinite(value) ? value : fallback)
 
 export function textOf(value: unknown): string {
   if (typeof value === 'string') return value

@@ -1,4 +1,4 @@
-import { argumentPieces, isRecord, type ModelMessage, type ModelReply, type ModelRequest, type ProviderWire, type SseEvent, streamPieces, textOf } from './model-wire.ts'
+import { argumentPieces, isRecord, numberOr, parseJsonRecord, sseJson, type FinishReason, type ModelMessage, type ModelReply, type ModelRequest, type ProviderWire, type SseEvent, streamPieces, textOf } from './model-wire.ts'
 
 /** OpenAI chat completions: `POST {base}/chat/completions`, streamed as `data:` chunks and `[DONE]`. */
 
@@ -82,4 +82,59 @@ function renderEvents(reply: ModelReply, request: ModelRequest, createdAt: numbe
   return events
 }
 
-export const openaiChat: ProviderWire = { api: 'chat', parseRequest, renderJson, renderEvents }
+const finishOf = (value: unknown): FinishReason =>
+  value === 'tool_calls' || value === 'function_call' ? 'tool_calls' : value === 'length' ? 'length' : value === 'content_filter' ? 'refusal' : 'stop'
+
+function usageFrom(usage: unknown): ModelReply['usage'] {
+  return isRecord(usage) ? { input: numberOr(usage['prompt_tokens']), output: numberOr(usage['completion_tokens']) } : { input: 0, output: 0 }
+}
+
+function parseReply(body: string, stream: boolean): ModelReply | undefined {
+  if (!stream) {
+    const json = parseJsonRecord(body)
+    const choice = json && Array.isArray(json['choices']) && isRecord(json['choices'][0]) ? json['choices'][0] : undefined
+    if (!json || !choice) return undefined
+    const message = isRecord(choice['message']) ? choice['message'] : {}
+    const toolCalls = (Array.isArray(message['tool_calls']) ? message['tool_calls'] : []).filter(isRecord).map((call, position) => {
+      const fn = isRecord(call['function']) ? call['function'] : {}
+      return { id: String(call['id'] ?? `call_${position}`), name: String(fn['name'] ?? ''), arguments: String(fn['arguments'] ?? '') }
+    })
+    return {
+      id: String(json['id'] ?? ''),
+      model: String(json['model'] ?? ''),
+      text: typeof message['content'] === 'string' ? message['content'] : null,
+      toolCalls,
+      refusal: typeof message['refusal'] === 'string' ? message['refusal'] : null,
+      finish: finishOf(choice['finish_reason']),
+      usage: usageFrom(json['usage']),
+    }
+  }
+  const chunks = sseJson(body)
+  if (chunks.length === 0) return undefined
+  let text: string | null = null
+  let refusal: string | null = null
+  let finish: FinishReason = 'stop'
+  let usage: ModelReply['usage'] = { input: 0, output: 0 }
+  const calls: { id: string; name: string; arguments: string }[] = []
+  for (const { data } of chunks) {
+    if (data['usage'] !== undefined && data['usage'] !== null) usage = usageFrom(data['usage'])
+    const choice = Array.isArray(data['choices']) && isRecord(data['choices'][0]) ? data['choices'][0] : undefined
+    if (!choice) continue
+    if (choice['finish_reason'] !== null && choice['finish_reason'] !== undefined) finish = finishOf(choice['finish_reason'])
+    const delta = isRecord(choice['delta']) ? choice['delta'] : {}
+    if (typeof delta['content'] === 'string' && (delta['content'] !== '' || text !== null)) text = (text ?? '') + delta['content']
+    if (typeof delta['refusal'] === 'string') refusal = (refusal ?? '') + delta['refusal']
+    for (const call of Array.isArray(delta['tool_calls']) ? delta['tool_calls'].filter(isRecord) : []) {
+      const index = numberOr(call['index'])
+      const entry = (calls[index] ??= { id: '', name: '', arguments: '' })
+      if (typeof call['id'] === 'string') entry.id = call['id']
+      const fn = isRecord(call['function']) ? call['function'] : {}
+      if (typeof fn['name'] === 'string') entry.name += fn['name']
+      if (typeof fn['arguments'] === 'string') entry.arguments += fn['arguments']
+    }
+  }
+  const first = chunks[0]!.data
+  return { id: String(first['id'] ?? ''), model: String(first['model'] ?? ''), text, toolCalls: calls.filter(Boolean), refusal, finish, usage }
+}
+
+export const openaiChat: ProviderWire = { api: 'chat', parseRequest, renderJson, renderEvents, parseReply }

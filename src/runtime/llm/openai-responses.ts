@@ -1,4 +1,4 @@
-import { argumentPieces, isRecord, type ModelMessage, type ModelReply, type ModelRequest, type ProviderWire, type SseEvent, streamPieces, textOf } from './model-wire.ts'
+import { argumentPieces, isRecord, numberOr, parseJsonRecord, sseJson, type ModelMessage, type ModelReply, type ModelRequest, type ProviderWire, type SseEvent, streamPieces, textOf } from './model-wire.ts'
 
 /** OpenAI responses: `POST {base}/responses`, streamed as named `response.*` events. */
 
@@ -121,4 +121,41 @@ function renderEvents(reply: ModelReply, _request: ModelRequest, createdAt: numb
   return events
 }
 
-export const openaiResponses: ProviderWire = { api: 'responses', parseRequest, renderJson, renderEvents }
+/** A response object (the JSON answer, or the one `response.completed` / `response.incomplete` carries) as a reply. */
+function replyOfResponse(response: Record<string, unknown>): ModelReply {
+  let text: string | null = null
+  let refusal: string | null = null
+  const toolCalls: ModelReply['toolCalls'] = []
+  for (const item of Array.isArray(response['output']) ? response['output'].filter(isRecord) : []) {
+    if (item['type'] === 'function_call') {
+      toolCalls.push({ id: String(item['call_id'] ?? item['id'] ?? ''), name: String(item['name'] ?? ''), arguments: String(item['arguments'] ?? '') })
+      continue
+    }
+    for (const part of Array.isArray(item['content']) ? item['content'].filter(isRecord) : []) {
+      if (part['type'] === 'output_text' && typeof part['text'] === 'string') text = (text ?? '') + part['text']
+      if (part['type'] === 'refusal' && typeof part['refusal'] === 'string') refusal = (refusal ?? '') + part['refusal']
+    }
+  }
+  const usage = isRecord(response['usage']) ? response['usage'] : {}
+  const finish = response['status'] === 'incomplete' ? 'length' : refusal !== null ? 'refusal' : toolCalls.length > 0 ? 'tool_calls' : 'stop'
+  return {
+    id: String(response['id'] ?? ''),
+    model: String(response['model'] ?? ''),
+    text,
+    toolCalls,
+    refusal,
+    finish,
+    usage: { input: numberOr(usage['input_tokens']), output: numberOr(usage['output_tokens']) },
+  }
+}
+
+function parseReply(body: string, stream: boolean): ModelReply | undefined {
+  if (!stream) {
+    const json = parseJsonRecord(body)
+    return json && Array.isArray(json['output']) ? replyOfResponse(json) : undefined
+  }
+  const final = sseJson(body).findLast(({ data }) => data['type'] === 'response.completed' || data['type'] === 'response.incomplete')
+  return final && isRecord(final.data['response']) ? replyOfResponse(final.data['response']) : undefined
+}
+
+export const openaiResponses: ProviderWire = { api: 'responses', parseRequest, renderJson, renderEvents, parseReply }

@@ -242,6 +242,17 @@ describe('parseScenarioSource: bad input', () => {
     })
   })
 
+  test('a generated suite past the task limit names the limit and why', () => {
+    const suite = (tasks: number) => yaml('name: ws-bench-huge', 'generate:', `  tasks: ${tasks}`, '  profile: balanced')
+    // 1,000,000, the old maximum, ran the worker out of memory.
+    const found = onlyIssue(suite(1_000_000))
+    expect(found).toMatchObject({ code: 'out_of_range', path: 'generate.tasks', expected: 'an integer in [1, 50000]', received: '1000000', line: 3, column: 10 })
+    expect(found.message).toMatch(/^generate\.tasks must be an integer in \[1, 50000\] \(got 1000000\): a suite's tasks are all tests of one file, which its worker and the Vitest main process keep in memory/)
+    expect(found.message).toContain('50,000-task suite peaked at 1.5 GB in its worker')
+    expect(onlyIssue(suite(50_001)).path).toBe('generate.tasks')
+    expect(parseScenarioSource(suite(50_000), file).ok).toBe(true)
+  })
+
   test('neither workflow nor generate', () => {
     expect(onlyIssue(yaml('', 'name: nothing-to-run'))).toMatchObject({ code: 'custom', path: '', received: 'none', line: 2, column: 1 })
   })

@@ -247,6 +247,11 @@ function schemaIssues(src: Source, zodIssue: z.core.$ZodIssue): ScenarioIssue[] 
           : describeSchema(schema)
         : zodIssue.message
   const received = typeof params['received'] === 'string' ? params['received'] : located.found ? writtenValue(src, located.node) : 'nothing'
+  // A bound set for a reason (`x-limit-reason` in the schema) says why, so the limit is not a guess.
+  const reason = zodIssue.code === 'too_big' ? schema?.['x-limit-reason'] : undefined
+  if (typeof reason === 'string') {
+    return [issue(code, path, positionOf(src, located, false), expected, received, `${subject(path)} must be ${expected} (got ${received}): ${reason}`)]
+  }
   return [issue(code, path, positionOf(src, located, false), expected, received)]
 }
 

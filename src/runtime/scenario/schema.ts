@@ -246,9 +246,27 @@ export const templateSchema = z.strictObject({
 
 const domainWeight = z.number().positive().optional()
 
+/**
+ * The most tasks one generated suite may have. Every task is a Vitest test of one file, held by
+ * the worker that runs the file and by the main process until the run ends: measured on this
+ * project's machine (fixtures/generate-limit/measure.mjs), a 50,000-task suite under one strategy
+ * peaked at 1.5 GB in its worker (about 25 KB per task) and 0.56 GB in the main process (about
+ * 4.4 KB per task run, 1.8 GB with eight strategies); the 1,000,000 tasks the schema used to allow
+ * ran the worker out of memory.
+ */
+export const maxGeneratedTasks = 50_000
+
+const generatedTasksLimitReason =
+  `a suite's tasks are all tests of one file, which its worker and the Vitest main process keep in memory until the run ends ` +
+  `(a ${maxGeneratedTasks.toLocaleString('en-US')}-task suite peaked at 1.5 GB in its worker); write a bigger benchmark as several suites, each with its own name and seed`
+
 export const generateSchema = z
   .strictObject({
-    tasks: z.int().min(1).max(1_000_000),
+    tasks: z
+      .int()
+      .min(1)
+      .max(maxGeneratedTasks)
+      .meta({ description: `How many tasks to generate, at most ${maxGeneratedTasks.toLocaleString('en-US')}.`, 'x-limit-reason': generatedTasksLimitReason }),
     seed: z.int().optional(),
     profile: z.enum(profileNames).optional(),
     templates: z.array(templateSchema).min(1).optional(),
@@ -389,18 +407,59 @@ export const llmSchema = z
     base_url: z
       .string()
       .max(2_000)
-      .refine((url) => URL.canParse(url) && /^https?:$/.test(new URL(url).protocol), {
+      .refine((url) => URL.canParse(withEnvPlaceholders(url)) && /^https?:$/.test(new URL(withEnvPlaceholders(url)).protocol), {
         message: 'base_url must be an http(s) URL',
-        params: { code: 'invalid_value', expected: 'an http:// or https:// URL such as http://llm.awrr.test/v1' } satisfies IssueParams,
+        params: { code: 'invalid_value', expected: 'an http:// or https:// URL such as http://llm.awrr.test/v1, or ${env.NAME}/v1' } satisfies IssueParams,
       })
       .default(defaultLlmBaseUrl)
-      .describe('Where the agent\'s SDK is pointed; a virtual origin by default. Requests under it are answered by the script.'),
+      .describe('Where the agent\'s SDK is pointed; a virtual origin by default. Requests under it are answered by the script, or by the cassette. May use ${env.NAME} (the real endpoint a cassette records).'),
     model: identifier.default('awrr-scripted').describe('Model name in answers when the request names none.'),
     script: z.array(llmTurnSchema).min(1).max(10_000).optional().describe("The model's turns in order; a turn with `when:` waits for a request that matches."),
-    record: z.boolean().optional().describe('Record the real endpoint into the cassette (also AWRR_RECORD=1).'),
-    cassette: z.string().min(1).max(1_000).optional().describe('Cassette file, relative to the scenario; default: <scenario>.cassette.json beside it.'),
+    record: z
+      .boolean()
+      .optional()
+      .describe('Send the model calls to the real endpoint at base_url and write their answers into the cassette (also AWRR_RECORD=1, which wins; with CI=true only AWRR_RECORD=1 records). Default: replay the cassette with no network.'),
+    cassette: z
+      .string()
+      .min(1)
+      .max(1_000)
+      .optional()
+      .describe('Cassette file, relative to the scenario and inside the project; default: <scenario>.cassette.json beside it. Without `script:` the endpoint answers from it.'),
   })
-  .describe('A model endpoint the agent calls: scripted, or recorded once and replayed.')
+  .superRefine(
+    (llm, ctx) => {
+      if (llm.script !== undefined && (llm.record !== undefined || llm.cassette !== undefined)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [llm.record !== undefined ? 'record' : 'cassette'],
+          message: 'a scripted model endpoint has no cassette',
+          params: { code: 'invalid_value', expected: 'either a `script:` or a cassette (`cassette:` / `record:`), not both' } satisfies IssueParams,
+        })
+      }
+      if (llm.record === true && URL.canParse(llm.base_url) && new URL(llm.base_url).origin === defaultLlmBaseUrl) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['record'],
+          message: `recording needs the real endpoint: ${defaultLlmBaseUrl} is AWRR's virtual origin`,
+          params: { code: 'invalid_value', expected: 'a `base_url:` of the real endpoint (e.g. https://api.openai.com/v1 or ${env.LLM_BASE_URL}) beside `record: true`' } satisfies IssueParams,
+        })
+      }
+    },
+    { when: whenParsed('script', 'record', 'cassette', 'base_url') },
+  )
+  .describe('A model endpoint the agent calls: scripted, or recorded once from the real endpoint and replayed from a cassette.')
+
+/** `${env.NAME}` references as a placeholder origin, to check the shape of a URL before the worker fills them in. */
+function withEnvPlaceholders(url: string): string {
+  return url.replace(/\$\{env\.[A-Za-z_][A-Za-z0-9_]*\}/g, 'http://env.invalid')
+}
+
+/** The origin a base URL names as written: `${env.NAME}` itself when it starts with one. */
+export function writtenOriginOf(url: string): string {
+  const reference = /^\$\{env\.[A-Za-z_][A-Za-z0-9_]*\}/.exec(url)?.[0]
+  if (reference) return reference
+  return URL.canParse(url) ? new URL(url).origin : url
+}
 
 export const scenarioSchema = z
   .strictObject({
@@ -546,7 +605,7 @@ export const scenarioSchema = z
         if (fault.tool !== undefined && !isBuiltinTool(fault.tool) && !declared.includes(fault.tool)) {
           addUnknownTool(ctx, ['faults', index, 'tool'], fault.tool, declared)
         }
-        const atModel = fault.tool === modelToolName || (scenario.llm !== undefined && fault.target !== undefined && fault.target.url.startsWith(new URL(scenario.llm.base_url).origin))
+        const atModel = fault.tool === modelToolName || (scenario.llm !== undefined && fault.target !== undefined && fault.target.url.startsWith(writtenOriginOf(scenario.llm.base_url)))
         if (atModel && !isModelFaultType(fault.type)) {
           ctx.addIssue({
             code: 'custom',
@@ -571,12 +630,15 @@ export const scenarioSchema = z
           params: { code: 'custom', expected: 'an `llm:` endpoint beside an agent\'s `input:` (the built-in executor calls no model)' } satisfies IssueParams,
         })
       }
-      if (scenario.llm && scenario.llm.script === undefined && scenario.llm.record === undefined && scenario.llm.cassette === undefined) {
+      // Without a script the endpoint answers from its cassette, recorded from the real endpoint:
+      // at AWRR's own virtual origin there is none to record from.
+      const atVirtualOrigin = scenario.llm !== undefined && URL.canParse(scenario.llm.base_url) && new URL(scenario.llm.base_url).origin === defaultLlmBaseUrl
+      if (scenario.llm && atVirtualOrigin && scenario.llm.script === undefined && scenario.llm.record === undefined && scenario.llm.cassette === undefined) {
         ctx.addIssue({
           code: 'custom',
           path: ['llm'],
           message: 'a model endpoint needs a `script`, a `cassette` or `record: true`',
-          params: { code: 'missing_key', expected: 'a `script:` of turns, a `cassette:` to replay, or `record: true`' } satisfies IssueParams,
+          params: { code: 'missing_key', expected: 'a `script:` of turns, or a `base_url:` of the real endpoint whose answers a cassette records and replays' } satisfies IssueParams,
         })
       }
     },

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { escapeControlCharacters, hasControlCharacters } from './control-characters.ts'
+import { escapeControlCharacters, escapeControlCharactersDeep, hasControlCharacters, printableLine } from './control-characters.ts'
 
 describe('escapeControlCharacters', () => {
   test.each([
@@ -24,5 +24,36 @@ describe('escapeControlCharacters', () => {
     const text = 'Café 订单-中文 emoji-🚀 | <b>'
     expect(escapeControlCharacters(text, { singleLine: true })).toBe(text)
     expect(hasControlCharacters(text)).toBe(false)
+  })
+})
+
+describe('escapeControlCharactersDeep', () => {
+  test('escapes every string of a report-like value, keys included, and copies the rest', () => {
+    const input = {
+      seed: 42,
+      ok: true,
+      none: null,
+      strategies: { 'B\u001b[2J': { tasks: [{ id: 'a\rb', scenario: 'x\u202ey', calls: [1, 2] }] } },
+    }
+    const escaped = escapeControlCharactersDeep(input)
+    expect(escaped).toEqual({
+      seed: 42,
+      ok: true,
+      none: null,
+      strategies: { 'B\\x1b[2J': { tasks: [{ id: 'a\\rb', scenario: 'x\\u202ey', calls: [1, 2] }] } },
+    })
+    expect(input.strategies['B\u001b[2J'].tasks[0]!.id).toBe('a\rb')
+  })
+
+  test('keeps a key named __proto__ as an own key, never as the prototype', () => {
+    const input = JSON.parse('{"__proto__": {"polluted": "a\\u001b"}, "constructor": "c"}') as Record<string, unknown>
+    const escaped = escapeControlCharactersDeep(input)
+    expect(Object.keys(escaped)).toEqual(['__proto__', 'constructor'])
+    expect(Object.getPrototypeOf(escaped)).toBe(Object.prototype)
+    expect(Object.getOwnPropertyDescriptor(escaped, '__proto__')?.value).toEqual({ polluted: 'a\\x1b' })
+  })
+
+  test('printableLine puts a name on one line', () => {
+    expect(printableLine('a\nb\u001b')).toBe('a\\nb\\x1b')
   })
 })

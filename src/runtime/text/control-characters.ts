@@ -27,7 +27,37 @@ export function escapeControlCharacters(text: string, options: { singleLine?: bo
   return options.singleLine ? escaped : escaped.replace(/\r(?!\n)/g, '\\r')
 }
 
+/**
+ * A name (a task id, a scenario or file name) as Vitest and AWRR print it on one line: the test
+ * names AWRR gives Vitest, and what the main process matches them against, use this form.
+ */
+export function printableLine(text: string): string {
+  return escapeControlCharacters(text, { singleLine: true })
+}
+
 /** Whether the text holds a character `escapeControlCharacters` would escape on one line. */
 export function hasControlCharacters(text: string): boolean {
   return new RegExp(controlCharactersAndLineBreaks.source).test(text)
+}
+
+/**
+ * A copy of a JSON-like value (a report, a summary) with every string in it, object keys included,
+ * passed through `escapeControlCharacters` on one line: what every text renderer starts from, so a
+ * task id or a file name cannot reach a terminal or a document raw, whichever field it sits in.
+ * Escaping is deterministic, so names that matched before still match each other.
+ */
+export function escapeControlCharactersDeep<T>(value: T): T {
+  return escapeValue(value) as T
+}
+
+function escapeValue(value: unknown): unknown {
+  if (typeof value === 'string') return escapeControlCharacters(value, { singleLine: true })
+  if (Array.isArray(value)) return value.map(escapeValue)
+  if (value === null || typeof value !== 'object') return value
+  const copy: Record<string, unknown> = {}
+  for (const [key, entry] of Object.entries(value)) {
+    // defineProperty: a key `__proto__` (a task id can be anything) stays an own key of the copy.
+    Object.defineProperty(copy, escapeControlCharacters(key, { singleLine: true }), { value: escapeValue(entry), enumerable: true, writable: true, configurable: true })
+  }
+  return copy
 }

@@ -2,6 +2,7 @@ import type { CallPurpose, TraceSink } from '../executor/trace-events.ts'
 import { createFaultPlan, type FaultPlan, type InjectedFault } from '../faults/fault-plan.ts'
 import { interpolateEnv } from '../http/env-interpolation.ts'
 import { modelToolName, type DeclaredToolSpec, type HttpToolSpec, type LlmSpec, type McpServerSpec } from '../scenario/schema.ts'
+import type { TaskCassette } from '../cassettes/index.ts'
 import { ModelEndpoint } from '../llm/model-endpoint.ts'
 import { faultWire, type FaultWire } from '../faults/fault-wire.ts'
 import { applyLyingFault, isLyingFault, type LyingFaultType } from '../faults/lying-faults.ts'
@@ -67,6 +68,8 @@ export interface TaskEnvironmentOptions {
   realTime?: boolean
   /** A model endpoint the scenario declares (`llm:`): answered by its script, on its own origin. */
   llm?: LlmSpec
+  /** The model endpoint answers from this cassette (record or replay) instead of a script. */
+  cassette?: TaskCassette
   /**
    * Real-time callers only: the longest a `Timeout` fault holds a request open when the client sets
    * no deadline of its own (the agent's time limit). @default the fault's latency
@@ -195,6 +198,7 @@ export class TaskEnvironment {
           clock: options.clock,
           trace: options.trace,
           taskSignal: this.ended.signal,
+          cassette: options.cassette,
           syncWallClock: () => this.syncWallClock(),
           beginCall: (method, url) => this.beginModelCall(method, url),
           finishCall: (call, status, result) => {

@@ -52,4 +52,6 @@ export interface RunConfig {
   cleanRun?: 'suites' | 'always' | 'never'
   /** This run's id (the same in every worker): real services get per-run Idempotency-Keys. */
   runId?: string
+  /** The `env` allow list: the values of these variables are scrubbed from recorded cassettes. */
+  env?: string[]
 }

@@ -9,6 +9,7 @@ import { hashSeed } from '../random.ts'
 import { TraceFile } from './trace-file.ts'
 import { replayCommand } from './replay-command.ts'
 import { hasSecrets, redactDeep, redactError } from '../text/redact-secrets.ts'
+import { printableLine } from '../text/control-characters.ts'
 import { hungSummary, underWatchdog, type WatchedTask } from './watchdog.ts'
 import { defaultExecutorOptions } from '../executor/executor-options.ts'
 import { traceFileName } from './trace-name.ts'
@@ -19,6 +20,8 @@ import { resolveStrategy } from '../strategies/resolve-strategy.ts'
 import type { RecoveryStrategy } from '../strategies/recovery-strategy.ts'
 import { ensureToolServer } from '../interception/index.ts'
 import type { RunConfig } from './run-config.ts'
+import { answersFromCassette, cassetteModeOf, type CassetteOptions } from '../cassettes/index.ts'
+import { allowedEnvValues } from '../http/env-interpolation.ts'
 
 /** Imports a user module by file URL; the generated test module passes its own `import`. */
 export type ModuleImporter = (id: string) => Promise<unknown>
@@ -105,7 +108,18 @@ export function openScenarioSuite(module: ScenarioModule, importModule: ModuleIm
     task.success?.http === undefined &&
     task.faults.length > 0
 
-  const runOne = async (task: TaskSpec, repeat: number): Promise<TaskSummary> => {
+  /** The cassette a task's model endpoint answers from: beside the scenario unless it names one. */
+  const cassetteOf = (task: TaskSpec): Omit<CassetteOptions, 'resolvedBase' | 'writtenBase' | 'fetchReal' | 'episode'> | undefined => {
+    if (!task.llm || !answersFromCassette(task.llm)) return undefined
+    const written = task.llm.cassette ?? `${path.posix.basename(module.file).replace(/\.scenario\.ya?ml$/, '')}.cassette.json`
+    const displayFile = path.posix.normalize(path.posix.join(path.posix.dirname(module.file), written.replaceAll('\\', '/')))
+    if (path.posix.isAbsolute(written) || displayFile === '..' || displayFile.startsWith('../')) {
+      throw new Error(`[awrr] The cassette "${written}" of ${module.file} is outside the project root; name a file beside the scenario or in a folder below it.`)
+    }
+    return { file: path.join(config.root, displayFile), displayFile, scenarioFile: module.file, mode: cassetteModeOf(task.llm.record), envSecrets: allowedEnvValues(config.env ?? []) }
+  }
+
+  const runOne = async (task: TaskSpec, repeat: number, harnessErrors: string[] = []): Promise<TaskSummary> => {
     // A task on the virtual clock runs start to end in microtasks. Until the event loop turns, V8
     // keeps alive every object a WeakRef was made for in the meantime (undici makes several per
     // fetch), so a file of tasks that never yields holds every request it made: about 200 KB a task.
@@ -143,13 +157,13 @@ export function openScenarioSuite(module: ScenarioModule, importModule: ModuleIm
         { type: 'task:final', outcome: 'failed', reason: hungReason, consistent: false, at: 0 },
       ],
     }
-    const summary = await underWatchdog(watched, () => runCode(task, repeat, common))
+    const summary = await underWatchdog(watched, () => runCode(task, repeat, common, harnessErrors))
     traceFile.write(lines.join('\n') + '\n')
     const part = module.kind === 'generate' ? module.generate.part : undefined
     return redactDeep({ ...summary, ...(repeats > 1 ? { repeat } : {}), ...(part === undefined ? {} : { part }) })
   }
 
-  const runCode = async (task: TaskSpec, repeat: number, common: Omit<Parameters<typeof runTask>[0], 'strategy' | 'options' | 'runId'>): Promise<TaskSummary> => {
+  const runCode = async (task: TaskSpec, repeat: number, common: Omit<Parameters<typeof runTask>[0], 'strategy' | 'options' | 'runId'>, harnessErrors: string[]): Promise<TaskSummary> => {
     let summary: TaskSummary
     if (agentRef) {
       agent ??= loadAgent(agentRef.module, importModule)
@@ -160,6 +174,8 @@ export function openScenarioSuite(module: ScenarioModule, importModule: ModuleIm
         run: await agent,
         ...(agentRef.timeoutMs === undefined ? {} : { timeoutMs: agentRef.timeoutMs }),
         ...(config.prices ? { prices: config.prices } : {}),
+        ...(cassetteOf(task) ? { cassette: cassetteOf(task)! } : {}),
+        harnessErrors,
       })
     } else {
       strategy ??= resolveStrategy(strategyName, config, importModule)
@@ -177,7 +193,9 @@ export function openScenarioSuite(module: ScenarioModule, importModule: ModuleIm
 
   return {
     describe(body: () => void): void {
-      describe(module.name, () => {
+      // Vitest prints suite and test names as they are: a task id or a file name holding ESC, a
+      // lone CR or a bidi override would reach the terminal raw. They get their printable form.
+      describe(printableLine(module.name), () => {
         body()
         afterAll(() => traceFile.close())
       })
@@ -190,30 +208,34 @@ export function openScenarioSuite(module: ScenarioModule, importModule: ModuleIm
       // plugin keeps each kind of file out of the other kind's projects; this only catches a file
       // that changed kind during a watch session.
       if ((task.input !== undefined) !== (agentRef !== undefined)) {
-        test.skip(task.id, () => {})
+        test.skip(printableLine(task.id), () => {})
         return
       }
       for (let repeat = 0; repeat < repeats; repeat++) this.trialOf(task, repeat, repeats > 1 ? `${task.id} #${repeat + 1}` : task.id)
     },
-    trialOf(task: TaskSpec, repeat: number, testName: string): void {
+    trialOf(task: TaskSpec, repeat: number, trialName: string): void {
+      const testName = printableLine(trialName)
       test(testName, async (context) => {
         let summary: TaskSummary
+        const harnessErrors: string[] = []
         try {
-          summary = await runOne(task, repeat)
+          summary = await runOne(task, repeat, harnessErrors)
         } catch (error) {
           // Vitest prints and serialises a thrown error whole (a URL error carries the URL).
           throw redactError(error)
         }
         context.task.meta.awrr = summary
         if (annotate) await context.annotate(describeTaskOutcome(summary), 'awrr')
+        // Secrets stay out: the messages name the request by method and URL as written.
+        if (harnessErrors.length > 0) throw redactError(new Error([...new Set(harnessErrors)].join('\n')))
         const expected = task.expect?.[strategyName]
         if (expected !== undefined && expected !== summary.outcome) {
-          const fullName = `${module.name} > ${testName}`
+          const [file, suiteName] = [printableLine(module.file), printableLine(module.name)]
           throw errorAt(
-            `[awrr] Expectation failed in "${module.file}" for task "${fullName}" under ${strategyName}: ` +
+            `[awrr] Expectation failed in "${file}" for task "${suiteName} > ${testName}" under ${strategyName}: ` +
               `expected outcome ${expected}, got ${summary.outcome} (${summary.reason}).\n` +
-              `seed ${seed}, scenario ${module.file}, task ${task.id}, strategy ${strategyName} -- rerun:\n` +
-              `  ${replayCommand({ seed, file: module.file, project: strategyName, suiteName: module.name, testName })}`,
+              `seed ${seed}, scenario ${file}, task ${printableLine(task.id)}, strategy ${strategyName} -- rerun:\n` +
+              `  ${replayCommand({ seed, file: module.file, project: strategyName, suiteName, testName })}`,
             module.absoluteFile,
             module.expectPositions[strategyName],
           )

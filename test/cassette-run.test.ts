@@ -1,0 +1,113 @@
+import { existsSync, readFileSync, rmSync } from 'node:fs'
+import { afterAll, beforeAll, expect, test } from 'vitest'
+import { startModelServer, type ModelServer } from '../examples/llm-agent/model-server.ts'
+import { cleanOutput, fixturePath, runShellCommand, runVitest } from './run-vitest.ts'
+
+// Record an openai-SDK agent's model calls against a local OpenAI-shaped server, with a key in
+// the environment; then replay with the server stopped. The server echoes the key back (in a
+// header and in the body) to check that the cassette scrubs what a leaky endpoint returns too.
+
+const key = `sk-test-${'k3y'.repeat(8)}-cassette`
+const cassettes = ['refund', 'refund-stream'].map((name) => fixturePath('cassette-run', 'scenarios', `${name}.cassette.json`))
+const files = ['scenarios/refund.scenario.yaml', 'scenarios/refund-stream.scenario.yaml']
+let server: ModelServer | undefined
+let url: string
+
+const removeCassettes = () => {
+  for (const file of cassettes) rmSync(file, { force: true })
+}
+
+beforeAll(async () => {
+  removeCassettes()
+  cleanOutput('cassette-run')
+  server = await startModelServer({ echoCredentials: true })
+  url = server.url
+})
+
+afterAll(async () => {
+  await server?.close()
+  removeCassettes()
+})
+
+const reportText = () => readFileSync(fixturePath('cassette-run', '.awrr', 'report.json'), 'utf8')
+const traceOf = (scenario: string) =>
+  readFileSync(fixturePath('cassette-run', '.awrr', 'traces', 'order-agent', `scenarios%2F${scenario}.jsonl`), 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as Record<string, unknown>)
+
+test('record against a local OpenAI-shaped server writes scrubbed cassettes; replay with the server stopped gives the same report', { timeout: 120_000 }, async () => {
+  const env = { CASSETTE_LLM_URL: url, CASSETTE_OPENAI_KEY: key }
+  const recording = await runVitest('cassette-run', files, { ...env, AWRR_RECORD: '1' })
+  expect(recording.code, recording.output).toBe(0)
+  const answered = server!.log.length
+  expect(answered).toBeGreaterThanOrEqual(6)
+  expect(server!.log.every((entry) => entry.authorized && entry.path === '/v1/chat/completions')).toBe(true)
+  const recordedReport = reportText()
+
+  for (const file of cassettes) {
+    expect(existsSync(file), file).toBe(true)
+    const text = readFileSync(file, 'utf8')
+    // The key, in every form it could leak in, and the server's address (an allowed variable's value).
+    for (const form of [key, encodeURIComponent(`Bearer ${key}`), Buffer.from(key).toString('base64').slice(0, 24), Buffer.from(`Bearer ${key}`).toString('base64').slice(0, 24), url, new URL(url).host]) {
+      expect(text.includes(form), `${file} contains ${form}`).toBe(false)
+    }
+    expect(text).toContain('"authorization": "[redacted]"')
+    expect(text).toContain('${env.CASSETTE_LLM_URL}/v1/chat/completions')
+    expect(text).not.toContain('session=local')
+  }
+  expect(readFileSync(cassettes[0]!, 'utf8')).toContain('"set-cookie": "[redacted]"')
+  const cassette = JSON.parse(readFileSync(cassettes[0]!, 'utf8')) as { entries: { episode: string; responses: { headers: Record<string, string>; body: string }[] }[] }
+  expect(cassette.entries.map((entry) => entry.episode)).toEqual(Array(cassette.entries.length).fill('order-agent refund/main'))
+  // The echoed key was scrubbed from the body and the echo header, not only from the request.
+  expect(cassette.entries[0]!.responses[0]!.body).toContain('"system_fingerprint":"fp for [redacted]"')
+  expect(cassette.entries[0]!.responses[0]!.headers['x-echo-authorization']).toBe('[redacted]')
+
+  await server!.close()
+  server = undefined
+  const replay = await runVitest('cassette-run', files, env)
+  expect(replay.code, replay.output).toBe(0)
+  const replayedReport = reportText()
+  // Byte for byte: the report holds no run id or wall-clock figure (model calls are not tool calls,
+  // so no MTTR is measured here), and every figure in it came from the same recorded answers.
+  expect(replayedReport).toBe(recordedReport)
+
+  // Faults met the replayed traffic as they met the recorded one: before the cassette answered.
+  const refund = traceOf('refund')
+  expect(refund.filter((event) => event.type === 'fault:injected').map((event) => event.faultType)).toEqual(['Overloaded'])
+  const calls = refund.filter((event) => event.type === 'llm:call')
+  expect(calls.map((event) => event.status)).toEqual([503, 200, 200, 200])
+  expect(calls.slice(1).every((event) => event.replayed === true)).toBe(true)
+  const stream = traceOf('refund-stream')
+  expect(stream.filter((event) => event.type === 'fault:injected').map((event) => event.faultType).sort()).toEqual(['MalformedToolArgs', 'StreamCut'])
+  expect(stream.filter((event) => event.type === 'llm:call').map((event) => event.status)).toContain('cut')
+  const report = JSON.parse(replayedReport)
+  const agent = report.strategies['order-agent']
+  expect(agent.tasks.map((task: { outcome: string }) => task.outcome)).toEqual(['completed', 'completed'])
+  // Tokens are the recorded usage; the price table makes them a cost.
+  expect(agent.metrics.tokens).toBeGreaterThan(0)
+  expect(agent.metrics.cost_usd).toBeGreaterThan(0)
+})
+
+test('a request the cassette does not have fails the task, naming the request and the command that records it again', { timeout: 120_000 }, async () => {
+  const env = { CASSETTE_LLM_URL: url, CASSETTE_OPENAI_KEY: key, CASSETTE_SYSTEM_PROMPT: 'You refund shipped orders, politely.' }
+  const run = await runVitest('cassette-run', [files[0]!], env)
+  expect(run.code, run.output).toBe(1)
+  expect(run.output).toContain(
+    'The cassette "scenarios/refund.cassette.json" has no recorded answer for POST ${env.CASSETTE_LLM_URL}/v1/chat/completions in order-agent refund/main',
+  )
+  const command = 'AWRR_RECORD=1 npx vitest run scenarios/refund.scenario.yaml'
+  expect(run.output).toContain(`Record it again: ${command}`)
+  expect(run.output).not.toContain(key)
+  const report = JSON.parse(reportText())
+  expect(report.strategies['order-agent'].tasks[0]).toMatchObject({ outcome: 'failed', reason: 'cassette_miss' })
+
+  // The printed command, run as printed, records the changed agent; a replay then passes.
+  server = await startModelServer({ echoCredentials: true })
+  const rerecord = await runShellCommand('cassette-run', command, { ...env, CASSETTE_LLM_URL: server.url })
+  expect(rerecord.code, rerecord.output).toBe(0)
+  await server.close()
+  server = undefined
+  const replay = await runVitest('cassette-run', [files[0]!], env)
+  expect(replay.code, replay.output).toBe(0)
+})
