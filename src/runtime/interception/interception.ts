@@ -102,7 +102,7 @@ export function fetchAroundInterception(request: Request): Promise<Response> {
   const state = installed()
   if (!state) return fetch(request)
   const init: RequestInit & { dispatcher: MinimalDispatcher } = { dispatcher: state.dispatcher.inner }
-  return state.pureFetch(request, init)
+  return whilePassingThrough(() => asInternalConnection(() => state.pureFetch(request, init)))
 }
 
 export async function runInTask<T>(environment: TaskEnvironment, run: () => Promise<T>): Promise<T> {
