@@ -42,7 +42,7 @@ const hostileGeneratedDir = fixturePath(fixture, 'hostile-generated')
 const markupFileStem = '<img src=x onerror=alert(1)> [x](javascript:alert(1)) |=HYPERLINK(1)'
 /** A path with a screen clear and a bidi override: no project runs it, the run fails naming it escaped. */
 const controlFileName = 'clear\u001b[2J bidi\u202eX.scenario.yaml'
-const hostileRuns = ['hostile-names.scenario.yaml', `${markupFileStem}.scenario.yaml`]
+const hostileRuns = ['hostile-names.scenario.yaml', 'raw-controls-near-expect.scenario.yaml', `${markupFileStem}.scenario.yaml`]
 
 /** How the plugin names a file: relative to the project root, fixtures/ (see the fixture's config). */
 const printedPath = (entry: CorpusEntry) => (entry.generated ? `bad-scenarios-run/generated/${entry.file}` : `bad-scenarios/${entry.file}`)
@@ -163,7 +163,12 @@ describe('vitest run on the bad-input corpus', () => {
       goodScenarios.map((name) => [`${name}.scenario.yaml`, 'passed']),
     )
     const report = readReport(fixture)
-    const tasks = (report.strategies.B2.tasks as { scenario: string; outcome: string }[]).filter((task) => !task.scenario.match(/hostile|img/))
+    const all = report.strategies.B2.tasks as { scenario: string; outcome: string }[]
+    // Besides the good files, only the hostile files that load: 13 tasks, 1 task and 1 task.
+    const scenarios = [...new Set(all.map((task) => task.scenario))].sort()
+    expect(scenarios).toEqual([...goodScenarios, 'hostile-names', 'raw-controls-near-expect', markupFileStem].sort())
+    expect(all).toHaveLength(goodScenarios.length + 15)
+    const tasks = all.filter((task) => goodScenarios.includes(task.scenario))
     expect(tasks.map((task) => task.scenario).sort()).toEqual(goodScenarios)
     expect(tasks.map((task) => task.outcome)).toEqual(['completed', 'completed'])
   })
@@ -190,6 +195,11 @@ describe('vitest run on hostile names', () => {
     expect(run.output).toMatch(/AWRR_SEED=\d+ npx vitest run bad-scenarios-run\/hostile\/hostile-names\.scenario\.yaml --project B2 -t '/)
     const markup = byName.get(path.join(hostileGeneratedDir, `${markupFileStem}.scenario.yaml`))
     expect(markup?.status, context()).toBe('passed')
+  })
+
+  test('a failed expect next to raw control characters gets an escaped code frame', () => {
+    expect(run.output).toContain('6| # a comment with a screen clear \\x1b[2J and a bidi override \\u202e here')
+    expect(run.output).toMatch(/8\|   B2: failed\n \|   \^/)
   })
 
   test('a scenario file whose path holds control characters is not run, and the run fails naming it escaped', () => {

@@ -3,6 +3,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, describe, expect, test } from 'vitest'
+import { printableLine } from '../text/control-characters.ts'
 import { replayCommand, testNamePattern } from './replay-command.ts'
 
 /**
@@ -58,6 +59,16 @@ describe('replayCommand', () => {
     const seen = pasteIntoShell(command)
     expect(seen.args[2]).toBe('scenarios/a')
     expect(new RegExp(seen.args[6]!).test('s\u202e get\r\u001b]8;;http://x\u0007')).toBe(true)
+  })
+
+  test('a task whose id holds control characters is selected by its printable name, the one Vitest has', () => {
+    // The scenario suite gives Vitest `printableLine(id)`; the command is built from that name.
+    const [suiteName, testName] = [printableLine('s\u202e'), printableLine('get\r\u001b]8;;http://x\u0007 $(touch PWNED)')]
+    const seen = pasteIntoShell(replayCommand({ seed: 1, file: 'scenarios/a.scenario.yaml', project: 'B2', suiteName, testName }))
+    expect(existsSync(path.join(dir, 'PWNED'))).toBe(false)
+    const pattern = new RegExp(seen.args[6]!)
+    expect(pattern.test('s\\u202e get\\r\\x1b]8;;http://x\\x07 $(touch PWNED)')).toBe(true)
+    expect(pattern.test('s\\u202e get\\r\\x1b]8;;http://x\\x07 $(touch PWNED) 2')).toBe(false)
   })
 
   test('T1 does not also select T10', () => {

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import timers from 'node:timers'
 import { afterAll, describe, inject, test } from 'vitest'
@@ -10,6 +11,7 @@ import { TraceFile } from './trace-file.ts'
 import { replayCommand } from './replay-command.ts'
 import { hasSecrets, redactDeep, redactError } from '../text/redact-secrets.ts'
 import { printableLine } from '../text/control-characters.ts'
+import { escapedCodeFrame } from '../text/code-frame.ts'
 import { hungSummary, underWatchdog, type WatchedTask } from './watchdog.ts'
 import { defaultExecutorOptions } from '../executor/executor-options.ts'
 import { traceFileName } from './trace-name.ts'
@@ -69,11 +71,23 @@ declare module 'vitest' {
   }
 }
 
-/** An error whose only stack frame is the YAML line it is about, so Vitest shows that code frame. */
+/**
+ * An error whose only stack frame is the YAML line it is about, so Vitest shows that code frame.
+ * Vitest prints the file's lines raw: near a control character the error brings its own escaped
+ * frame instead, and no stack frame into the file.
+ */
 function errorAt(message: string, file: string, position: SourcePosition | undefined): Error {
   const error = new Error(message)
   error.name = 'AwrrExpectationError'
-  if (position) error.stack = `${error.name}: ${message}\n    at ${file}:${position.line}:${position.column}`
+  if (!position) return error
+  let codeFrame: string | undefined
+  try {
+    codeFrame = escapedCodeFrame(readFileSync(file, 'utf8'), position.line, position.column)
+  } catch {
+    // Unreadable now: Vitest cannot read it for a frame either.
+  }
+  if (codeFrame === undefined) error.stack = `${error.name}: ${message}\n    at ${file}:${position.line}:${position.column}`
+  else Object.assign(error, { codeFrame, stack: `${error.name}: ${message}` })
   return error
 }
 
