@@ -11,7 +11,7 @@ import { fetch as undiciFetch, request as undiciRequest } from 'undici'
  * fetch, node:http and undici hand the status back.
  */
 
-export const clientDeadlineMs = 300
+export const clientDeadlineMs = 1_000
 
 export interface ToolRequest {
   method: 'GET' | 'POST'

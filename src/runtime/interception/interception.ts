@@ -7,7 +7,8 @@ import { FetchInterceptor } from '@mswjs/interceptors/fetch'
 import { XMLHttpRequestInterceptor } from '@mswjs/interceptors/XMLHttpRequest'
 import type { TaskEnvironment } from '../tools/task-environment.ts'
 import { currentTask, routed, routeRequest, type RouteDecision } from './router.ts'
-import { isRoutedDispatcher, type MinimalDispatcher, RoutedDispatcher, undiciGlobalDispatcherKey } from './undici-dispatcher.ts'
+import { isRoutedDispatcher, type MinimalDispatcher, RoutedDispatcher, undiciGlobalDispatcherKey, whilePassingThrough } from './undici-dispatcher.ts'
+import { asInternalConnection, modernMsw } from './modern-msw.ts'
 import { adoptForeignListeners, adoptListener, releaseAdoptedListeners, takeOverRunningInstance, whileDisposing } from './user-handlers.ts'
 
 /**
@@ -27,6 +28,8 @@ interface Installed {
   patchedFetch: typeof fetch
   patchedHttpRequest: typeof http.request
   patchedHttpsRequest: typeof https.request
+  /** Every global AWRR's interceptors patched, as they left it. */
+  patched: PatchedGlobals
   pureFetch: typeof fetch
   dispatcher: RoutedDispatcher
 }
@@ -57,6 +60,7 @@ export function ensureToolServer(): void {
     patchedFetch: pureFetch,
     patchedHttpRequest: http.request,
     patchedHttpsRequest: https.request,
+    patched: readPatchedGlobals(),
     pureFetch,
     dispatcher,
   }
@@ -70,6 +74,7 @@ export function ensureToolServer(): void {
   state.patchedFetch = globalThis.fetch
   state.patchedHttpRequest = http.request
   state.patchedHttpsRequest = https.request
+  state.patched = readPatchedGlobals()
   globals[undiciGlobalDispatcherKey] = dispatcher
   globals[installedKey] = state
   routed.count = 0
@@ -97,7 +102,7 @@ export function fetchAroundInterception(request: Request): Promise<Response> {
   const state = installed()
   if (!state) return fetch(request)
   const init: RequestInit & { dispatcher: MinimalDispatcher } = { dispatcher: state.dispatcher.inner }
-  return state.pureFetch(request, init)
+  return whilePassingThrough(() => asInternalConnection(() => state.pureFetch(request, init)))
 }
 
 export async function runInTask<T>(environment: TaskEnvironment, run: () => Promise<T>): Promise<T> {
@@ -131,11 +136,17 @@ function reconcile(state: Installed): void {
   }
   // A function that only wraps fetch and calls on (a spy) is fine and cannot be told from a mock
   // here; another copy of @mswjs/interceptors' patch can, by its name, and routes nothing to AWRR.
+  // With msw 3 loaded, any change is its own patch or its restore, and AWRR goes back on top.
+  const modern = modernMsw() !== undefined
   const replaced = [
-    globalThis.fetch !== state.patchedFetch && globalThis.fetch.name === state.patchedFetch.name && 'the global fetch',
+    globalThis.fetch !== state.patchedFetch && (modern || globalThis.fetch.name === state.patchedFetch.name) && 'the global fetch',
     http.request !== state.patchedHttpRequest && 'http.request',
     https.request !== state.patchedHttpsRequest && 'https.request',
   ].filter((name): name is string => typeof name === 'string')
+  if (replaced.length > 0 && modern) {
+    reinstallOver(state)
+    return
+  }
   if (replaced.length > 0) {
     throw new AwrrInterceptionConflict(
       `[awrr] Another request interceptor replaced ${replaced.join(', ')} after AWRR started, so AWRR's faults would not reach your code. ` +
@@ -144,6 +155,49 @@ function reconcile(state: Installed): void {
         `and keep nock, fetch mocks and custom fetch polyfills out of AWRR's projects.`,
     )
   }
+}
+
+/**
+ * A user's msw 3 replaced AWRR's patches (its server closed and listened again): AWRR installs
+ * itself again on top of what is there now, so every request still reaches AWRR's router first.
+ * msw 3's own interception stays underneath, where only AWRR's passthrough requests reach it,
+ * as internal connections it lets through.
+ */
+function reinstallOver(state: Installed): void {
+  const current = readPatchedGlobals()
+  // Disposing restores what AWRR found when it started; what someone else put there since goes
+  // back on top of it (AWRR's own patches that are still in place just go).
+  whileDisposing(() => {
+    for (const interceptor of state.interceptors) interceptor.dispose()
+  })
+  const replaced = Object.fromEntries(Object.entries(current).filter(([key, value]) => value !== state.patched[key as keyof PatchedGlobals])) as Partial<PatchedGlobals>
+  writePatchedGlobals(replaced)
+  if (globals[undiciGlobalDispatcherKey] === state.dispatcher) globals[undiciGlobalDispatcherKey] = state.dispatcher.inner
+  delete globals[installedKey]
+  ensureToolServer()
+}
+
+/** The globals @mswjs/interceptors patches in Node (fetch, node:http and node:https). */
+interface PatchedGlobals {
+  fetch: typeof fetch
+  httpRequest: typeof http.request
+  httpGet: typeof http.get
+  httpsRequest: typeof https.request
+  httpsGet: typeof https.get
+  ClientRequest: typeof http.ClientRequest
+}
+
+function readPatchedGlobals(): PatchedGlobals {
+  return { fetch: globalThis.fetch, httpRequest: http.request, httpGet: http.get, httpsRequest: https.request, httpsGet: https.get, ClientRequest: http.ClientRequest }
+}
+
+function writePatchedGlobals(values: Partial<PatchedGlobals>): void {
+  if (values.fetch) globalThis.fetch = values.fetch
+  if (values.httpRequest) http.request = values.httpRequest
+  if (values.httpGet) http.get = values.httpGet
+  if (values.httpsRequest) https.request = values.httpsRequest
+  if (values.httpsGet) https.get = values.httpsGet
+  if (values.ClientRequest) http.ClientRequest = values.ClientRequest
 }
 
 /** Undici's own dispatcher, created the way Node's fetch would create it on first use. */
@@ -201,7 +255,7 @@ async function passThrough(
   const startedAt = performance.now()
   try {
     const init: RequestInit & { dispatcher: MinimalDispatcher } = { signal, dispatcher: state.dispatcher.inner, ...(viaHttp ? { redirect: 'manual' } : {}) }
-    const response = await state.pureFetch(request, init)
+    const response = await whilePassingThrough(() => asInternalConnection(() => state.pureFetch(request, init)))
     decision.onSettled?.(response.status, performance.now() - startedAt)
     // fetch already decoded the body; handing the encoding on would make the client decode it again.
     const headers = new Headers(response.headers)

@@ -1,4 +1,6 @@
+import { AsyncLocalStorage } from 'node:async_hooks'
 import { randomUUID } from 'node:crypto'
+import { asInternalConnection } from './modern-msw.ts'
 import type { RouteDecision } from './router.ts'
 
 /**
@@ -50,6 +52,20 @@ interface DispatchController {
 
 const routedBrand = Symbol.for('awrr.interception.routedDispatcher')
 
+const passthroughKey = Symbol.for('awrr.interception.passthrough.1')
+/** Shared by every copy of this module in a worker, like the dispatcher it marks requests for. */
+const passthroughContext: AsyncLocalStorage<true> = ((globalThis as Record<symbol, unknown>)[passthroughKey] as AsyncLocalStorage<true> | undefined) ??
+  ((globalThis as Record<symbol, unknown>)[passthroughKey] = new AsyncLocalStorage<true>()) as AsyncLocalStorage<true>
+
+/**
+ * Runs AWRR's own passthrough request. Whatever sits between AWRR and undici (a user's msw 3
+ * wraps the global fetch in a function that drops the `dispatcher` option) the request reaches the
+ * routing dispatcher again, which must hand it straight on instead of routing it a second time.
+ */
+export function whilePassingThrough<T>(run: () => T): T {
+  return passthroughContext.run(true, run)
+}
+
 export function isRoutedDispatcher(value: unknown): value is RoutedDispatcher {
   return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[routedBrand] === true
 }
@@ -70,6 +86,7 @@ export class RoutedDispatcher implements MinimalDispatcher {
   ) {}
 
   dispatch(options: DispatchOptions, handler: DispatchHandler): boolean {
+    if (passthroughContext.getStore() === true) return this.inner.dispatch(options, handler)
     void this.routeAndAnswer(options, handler)
     return true
   }
@@ -116,7 +133,9 @@ export class RoutedDispatcher implements MinimalDispatcher {
       if (decision.kind === 'passthrough') {
         const startedAt = performance.now()
         const settle = decision.onSettled
-        this.inner.dispatch({ ...options, ...(body === undefined ? {} : { body }) }, settle ? observing(handler, (status) => settle(status, performance.now() - startedAt)) : handler)
+        asInternalConnection(() =>
+          this.inner.dispatch({ ...options, ...(body === undefined ? {} : { body }) }, settle ? observing(handler, (status) => settle(status, performance.now() - startedAt)) : handler),
+        )
         return
       }
       await deliver(handler, controller, decision.response, modern)
