@@ -62,7 +62,7 @@ function runFixture(): Promise<Run> {
   const vitestBin = path.join(repoRoot, 'node_modules', 'vitest', 'vitest.mjs')
   const jsonReport = fixturePath(fixture, '.awrr', 'vitest.json')
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [vitestBin, 'run', '--reporter=verbose', '--reporter=json', `--outputFile.json=${jsonReport}`], {
+    const child = spawn(process.execPath, [vitestBin, 'run', '--reporter=verbose', '--reporter=json', `--outputFile.json=${jsonReport}`, '--reporter=junit', `--outputFile.junit=${fixturePath(fixture, '.awrr', 'junit.xml')}`], {
       cwd: fixturePath(fixture),
       env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '', CI: 'true', AWRR_SEED: '', VITEST_POOL_ID: '', VITEST_WORKER_ID: '', ...corpusEnv },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -214,6 +214,13 @@ describe('vitest run on hostile names', () => {
     expect(text.split('\n').filter((line) => hasControlCharacters(line))).toEqual([])
     expect(html).not.toMatch(/<img|<a |<[^>]*\bon[a-z]+=/i)
     expect([...html.matchAll(/<h\d>(.*?)<\/h\d>/g)].map((match) => match[1]).filter((heading) => /Heading|img|click/.test(heading!))).toEqual([])
+  })
+
+  test("Vitest's JUnit file names the hostile tasks escaped, and holds no raw control character", () => {
+    const junit = outputFile('junit.xml')
+    expect(junit).toContain('clear\\x1b[2J\\x1b[H')
+    expect(junit).toContain('wrong expect \\x1b[31m$(touch PWNED)')
+    expect(junit.split('\n').filter((line) => hasControlCharacters(line.replace(/\r$/, '')))).toEqual([])
   })
 
   test('report.csv and report.html hold no raw control character and no formula cell', () => {

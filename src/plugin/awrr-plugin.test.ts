@@ -74,3 +74,12 @@ describe('the projects the plugin declares', () => {
     expect(test.maxWorkers).toBeUndefined()
   })
 })
+
+describe('the repeats option', () => {
+  test('is a whole number from 1 to 1000, checked when the config loads', () => {
+    for (const repeats of [0, 1.5, 1_001, Number.POSITIVE_INFINITY]) {
+      expect(() => awrr({ repeats })).toThrow(`[awrr] repeats must be a whole number from 1 to 1000 (got ${repeats}).`)
+    }
+    expect(() => awrr({ repeats: 5 })).not.toThrow()
+  })
+})

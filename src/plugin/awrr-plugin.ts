@@ -253,6 +253,10 @@ export function awrr(options: AwrrOptions = {}): Plugin {
   const resolved: ResolvedAwrrOptions = { ...defaultAwrrOptions, ...options }
   const seed = resolveSeed(resolved.seed)
   validateExecutorOptions(resolved.executor)
+  // Every trial is a test: the same bound as a scenario's own `repeats:`.
+  if (!Number.isInteger(resolved.repeats) || resolved.repeats < 1 || resolved.repeats > 1_000) {
+    throw new Error(`[awrr] repeats must be a whole number from 1 to 1000 (got ${String(resolved.repeats)}).`)
+  }
   validateEnvAllowList(resolved.env)
   validatePrices(resolved.prices)
   const strategyNames = resolved.strategies.map(strategyNameOf)
@@ -400,7 +404,7 @@ export function awrr(options: AwrrOptions = {}): Plugin {
       } catch {
         // Virtual or unreadable: the text Vite gave us is all there is.
       }
-      return compileScenario({ source, absoluteFile: file, file: relative, suiteModule: suiteModulePath, envAllowed: resolved.env })
+      return compileScenario({ source, absoluteFile: file, file: relative, suiteModule: suiteModulePath, envAllowed: resolved.env, repeats: resolved.repeats })
     },
     configureVitest({ vitest, project }) {
       // A verbose line per test is where a reader looks for each task's outcome: say it there.

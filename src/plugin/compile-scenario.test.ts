@@ -113,3 +113,20 @@ describe('URLs and headers are checked once the variables are filled in, without
     expect(issue).toMatchObject({ code: 'invalid_url', path: 'faults.0.target.url' })
   })
 })
+
+describe("the plugin's repeats count against a file's test limit", () => {
+  const suite = 'name: big\ngenerate:\n  tasks: 20000\n  profile: balanced\n'
+  const compileWith = (text: string, repeats: number) =>
+    compileScenario({ source: text, absoluteFile: '/p/scenarios/x.scenario.yaml', file: 'scenarios/x.scenario.yaml', suiteModule: '/suite.ts', env: {}, repeats })
+
+  it('20,000 tasks x repeats 3 is a load error at generate.tasks, naming the most repeats that fit', () => {
+    const issues = issuesOf(compileWith(suite, 3).code)
+    expect(issues).toMatchObject([{ code: 'out_of_range', path: 'generate.tasks', line: 3, column: 3 }])
+    expect(issues[0]!.message).toContain("at most 50,000 tests, tasks x the plugin's repeats (3); for 20000 tasks, repeats at most 2 (got 60000 tests)")
+  })
+
+  it('fits with repeats 2, and a file with its own repeats is left to the schema', () => {
+    expect(compileWith(suite, 2).code).not.toContain('AwrrScenarioError')
+    expect(compileWith(`repeats: 2\n${suite}`, 3).code).not.toContain('AwrrScenarioError')
+  })
+})

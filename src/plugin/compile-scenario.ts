@@ -4,7 +4,7 @@ import { envReferences, interpolateEnv, isEnvAllowed, type EnvAllowList } from '
 import { minimumSecretLength } from '../runtime/text/redact-secrets.ts'
 import { AwrrScenarioError, type ScenarioIssue } from '../runtime/scenario/scenario-error.ts'
 import { escapedCodeFrame } from '../runtime/text/code-frame.ts'
-import type { Scenario } from '../runtime/scenario/schema.ts'
+import { maxGeneratedTasks, type Scenario } from '../runtime/scenario/schema.ts'
 import type { ResolvedFault, TaskSpec } from '../runtime/scenario/task-spec.ts'
 import type { ScenarioModule, SourcePosition } from '../runtime/vitest/scenario-suite.ts'
 
@@ -30,6 +30,30 @@ export interface CompileInput {
   env?: NodeJS.ProcessEnv
   /** Variables scenarios may read (`awrr({ env })`). @default [] (none) */
   envAllowed?: EnvAllowList
+  /** The plugin's `repeats`, which a file without its own runs. @default 1 */
+  repeats?: number
+}
+
+/**
+ * The plugin's `repeats` times a file's tasks, past what one file may run: a file with its own
+ * `repeats:` is checked by the schema already.
+ */
+function testCountIssues(scenario: Scenario, lineOf: (path: (string | number)[]) => SourcePosition, repeats: number): ScenarioIssue[] {
+  const tasks = scenario.generate?.tasks ?? scenario.tasks?.length ?? 1
+  if (scenario.repeats !== undefined || tasks * repeats <= maxGeneratedTasks) return []
+  const path = scenario.generate ? ['generate', 'tasks'] : scenario.tasks ? ['tasks'] : []
+  const most = Math.max(1, Math.floor(maxGeneratedTasks / tasks))
+  const expected = `at most ${maxGeneratedTasks.toLocaleString('en-US')} tests, tasks x the plugin's repeats (${repeats}); for ${tasks} tasks, repeats at most ${most}`
+  return [
+    {
+      code: 'out_of_range',
+      path: path.join('.'),
+      expected,
+      received: `${tasks} x ${repeats} = ${tasks * repeats} tests`,
+      message: `${path.join('.') || 'the file'} must give ${expected} (got ${tasks * repeats} tests): set \`repeats:\` in this file, or lower the plugin's`,
+      ...lineOf(path),
+    },
+  ]
 }
 
 type EnvPlace = { path: (string | number)[]; text: string; kind: 'url' | 'header' | 'pattern'; header?: string }
@@ -181,7 +205,9 @@ export function compileScenario(input: CompileInput): CompiledModule {
   }
 
   const parsed = parseScenarioSource(input.source, input.file)
-  const issues = parsed.ok ? envIssues(parsed.scenario, parsed.lineOf, input.env ?? process.env, input.envAllowed ?? []) : parsed.issues
+  const issues = parsed.ok
+    ? [...envIssues(parsed.scenario, parsed.lineOf, input.env ?? process.env, input.envAllowed ?? []), ...testCountIssues(parsed.scenario, parsed.lineOf, input.repeats ?? 1)]
+    : parsed.issues
   if (!parsed.ok || issues.length > 0) {
     const error = new AwrrScenarioError(input.file, issues)
     const first = issues[0]

@@ -109,8 +109,8 @@ describe('suspicious tasks', () => {
 
   it('are flagged in every rendering', () => {
     expect(renderTerminalReport(report)).toMatch(/^Suspicious: 2 tasks completed with no recorded call.*\n {2}shop-v1: {3}idle > main\n {2}shop-v2: {3}idle > main$/m)
-    expect(renderMarkdownReport(report)).toContain('| shop-v1 | idle \\> main | completed\\_without\\_calls |')
-    expect(renderStepSummary(report)).toContain('| shop-v2 | idle \\> main | completed\\_without\\_calls |')
+    expect(renderMarkdownReport(report)).toContain('| shop-v1 | idle \\> main | completed_without_calls |')
+    expect(renderStepSummary(report)).toContain('| shop-v2 | idle \\> main | completed_without_calls |')
     expect(renderHtmlReport(report)).toMatch(/<section id="suspicious">[\s\S]*idle &gt; main[\s\S]*<\/section>/)
     const [header, ...rows] = renderCsvReport(report).trim().split('\r\n')
     const column = header!.split(',').indexOf('suspicious_tasks')

@@ -253,6 +253,14 @@ describe('parseScenarioSource: bad input', () => {
     expect(parseScenarioSource(suite(50_000), file).ok).toBe(true)
   })
 
+  test('repeats count against the same limit: every trial is a test', () => {
+    const suite = (tasks: number, repeats: number) => yaml('name: ws-bench-huge', `repeats: ${repeats}`, 'generate:', `  tasks: ${tasks}`, '  profile: balanced')
+    const found = onlyIssue(suite(10_000, 6))
+    expect(found).toMatchObject({ code: 'out_of_range', path: 'repeats', received: '6', line: 2, column: 10 })
+    expect(found.message).toMatch(/^repeats must be at most 5 for 10000 tasks \(a file runs tasks x repeats tests, at most 50,000: a suite's tasks/)
+    expect(parseScenarioSource(suite(10_000, 5), file).ok).toBe(true)
+  })
+
   test('neither workflow nor generate', () => {
     expect(onlyIssue(yaml('', 'name: nothing-to-run'))).toMatchObject({ code: 'custom', path: '', received: 'none', line: 2, column: 1 })
   })

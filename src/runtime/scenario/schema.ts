@@ -518,6 +518,21 @@ export const scenarioSchema = z
           params: { code: 'custom', expected: 'a lying fault on a built-in tool', received: `the declared tool ${tool}` } satisfies IssueParams,
         })
       })
+      // Each trial is a test of its own: a file's tests are tasks x repeats, bounded as a suite's tasks.
+      const taskCount = scenario.generate?.tasks ?? scenario.tasks?.length ?? 1
+      if (scenario.repeats !== undefined && taskCount * scenario.repeats > maxGeneratedTasks) {
+        const most = Math.max(1, Math.floor(maxGeneratedTasks / taskCount))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['repeats'],
+          message: `${taskCount} tasks x ${scenario.repeats} repeats is more than ${maxGeneratedTasks} tests`,
+          params: {
+            code: 'out_of_range',
+            expected: `at most ${most} for ${taskCount} tasks (a file runs tasks x repeats tests, at most ${maxGeneratedTasks.toLocaleString('en-US')}: ${generatedTasksLimitReason})`,
+            received: String(scenario.repeats),
+          } satisfies IssueParams,
+        })
+      }
       // Faults are drawn from the scenario's name: parts named after their files would each draw
       // a different suite. Every part must carry the suite's one name.
       if (scenario.generate?.part !== undefined && scenario.name === undefined) {
