@@ -6,8 +6,9 @@ const tools: OpenAI.ChatCompletionTool[] = [{ type: 'function', function: { name
 export default async function run(ctx: AgentContext) {
   const input = ctx.input as WeatherInput
   if (input.provider !== 'openai') return { escalated: true, reason: 'other_provider' }
-  // maxRetries: 0 and our own retries: the SDK's retry cancels the error body first, which hangs
-  // under MSW 2.15 (mswjs/interceptors#799).
+  // maxRetries: 0 and our own retries, so that the model faults (RateLimitError, a 5xx) reach the
+  // agent and the test sees the SDK's own error classes. The SDK's default retries work too under
+  // AWRR's interception (src/runtime/interception/sdk-retries.test.ts, examples/llm-agent).
   const client = new OpenAI({ apiKey: 'sk-fixture', baseURL: 'http://llm.awrr.test/v1', maxRetries: 0 })
   const messages: OpenAI.ChatCompletionMessageParam[] = [{ role: 'user', content: `Weather in ${input.city}?` }]
   for (let turn = 0; turn < 3; turn++) {
