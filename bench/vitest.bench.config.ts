@@ -18,6 +18,10 @@ export default defineConfig({
   plugins: [awrr({ include, outputDir: process.env['AWRR_BENCH_OUT'] ?? 'bench/.out/awrr' })],
   // `--profile` passes `--cpu-prof --cpu-prof-dir=...` to the workers (NODE_OPTIONS may not carry it).
   test: {
+    // No tests of its own: without `projects`, the plugin would keep the root's default include
+    // (every *.test.ts in the repository) as a `tests` project beside the strategies, and the
+    // benchmark would time this repository's test suite too.
+    projects: [],
     // The main process's heap after GC at the end (bench/heap-reporter.ts); AWRR's reporter follows.
     reporters: ['default', new HeapReporter(process.env['AWRR_BENCH_HEAP_FILE'])],
     execArgv: (process.env['AWRR_BENCH_EXEC_ARGV'] ?? '').split(' ').filter((arg) => arg !== ''),
