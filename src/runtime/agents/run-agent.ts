@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { pathToFileURL } from 'node:url'
 import { defaultExecutorOptions } from '../executor/executor-options.ts'
 import { faultHitsOf } from '../executor/fault-hits.ts'
@@ -69,7 +70,7 @@ export interface RunAgentInput {
   /** Model prices per million tokens, for the task's cost. */
   prices?: Record<string, LlmPrice>
   /** Where the model endpoint's cassette is, when it answers from one (no `script:`). */
-  cassette?: Omit<CassetteOptions, 'fetchReal' | 'episode'>
+  cassette?: Omit<CassetteOptions, 'fetchReal' | 'episode' | 'plan'>
   /** Problems of the harness, not of the agent (a request the cassette has no answer for): each fails the test. */
   harnessErrors?: string[]
 }
@@ -91,7 +92,7 @@ export async function runAgentTask(input: RunAgentInput): Promise<TaskSummary> {
   const llm = task.llm ? { ...task.llm, base_url: interpolateEnv(task.llm.base_url) } : undefined
   if (llm) serveModelOrigin(llm.base_url)
   const cassette =
-    llm && input.cassette ? new TaskCassette({ ...input.cassette, episode: episodeOf(input), fetchReal: fetchAroundInterception }) : undefined
+    llm && input.cassette ? new TaskCassette({ ...input.cassette, episode: episodeOf(input), plan: planOf(seed, task), fetchReal: fetchAroundInterception }) : undefined
   if (task.mcp) ensureMcpServers()
   const environment = new TaskEnvironment({
     seed,
@@ -208,6 +209,11 @@ export async function runAgentTask(input: RunAgentInput): Promise<TaskSummary> {
 /** Who a cassette's answers belong to: the agent, scenario, task and (after the first) the trial. */
 function episodeOf(input: RunAgentInput): string {
   return `${input.agentName} ${input.scenario}/${input.task.id}${input.repeat ? `#${input.repeat}` : ''}`
+}
+
+/** What decides the faults a task meets: its seed and fault plan, as a digest (a cassette's time line is counted only under the same). */
+function planOf(seed: number, task: TaskSpec): string {
+  return createHash('sha256').update(JSON.stringify([seed, task.faults])).digest('hex').slice(0, 16)
 }
 
 /** An agent's steps are its distinct request targets; a repeat of a target is a retry. */

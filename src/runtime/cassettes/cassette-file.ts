@@ -35,16 +35,37 @@ export const cassetteEntrySchema = z.strictObject({
   responses: z.array(cassetteResponseSchema).min(1),
 })
 
+/**
+ * An episode's time line as recorded: at each point where the task's clock took in wall time (a
+ * call began or ended), which kind of point it was and the wall milliseconds since the one before.
+ * A replay of the same calls under the same fault plan counts these instead of its own wall time,
+ * so its durations (MTTR) are the recording's and the report is the same byte for byte.
+ */
+export const cassetteTimingSchema = z.strictObject({
+  episode: z.string().min(1),
+  /** Digest of the task's seed and fault plan: a replay under another plan measures its own time. */
+  plan: z.string().min(1),
+  points: z.array(z.tuple([z.string().min(1), z.number().min(0)])),
+})
+
 export const cassetteFileSchema = z.strictObject({
   version: z.literal(1),
   /** How to record it again; written by AWRR, ignored when read. */
   recorded_with: z.string().optional(),
   entries: z.array(cassetteEntrySchema),
+  timings: z.array(cassetteTimingSchema).optional(),
 })
 
 export type CassetteResponse = z.infer<typeof cassetteResponseSchema>
 export type CassetteEntry = z.infer<typeof cassetteEntrySchema>
 export type CassetteFile = z.infer<typeof cassetteFileSchema>
+export type CassetteTiming = z.infer<typeof cassetteTimingSchema>
+
+/** A cassette as read: its entries by request key and its time lines by episode. */
+export interface LoadedCassette {
+  entries: Map<string, CassetteEntry>
+  timings: Map<string, CassetteTiming>
+}
 
 export class CassetteFileError extends Error {
   override readonly name = 'CassetteFileError'
@@ -55,13 +76,13 @@ export function isCassetteFileError(error: unknown): error is CassetteFileError 
   return error instanceof CassetteFileError
 }
 
-/** The entries of a cassette by request key; a missing file is an empty cassette. */
-export function readCassette(file: string, displayFile: string = file): Map<string, CassetteEntry> {
+/** A cassette's entries by request key and time lines by episode; a missing file is an empty cassette. */
+export function readCassette(file: string, displayFile: string = file): LoadedCassette {
   let text: string
   try {
     text = readFileSync(file, 'utf8')
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new Map()
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { entries: new Map(), timings: new Map() }
     throw new CassetteFileError(`[awrr] Could not read the cassette "${displayFile}": ${(error as Error).message}`)
   }
   let json: unknown
@@ -75,7 +96,10 @@ export function readCassette(file: string, displayFile: string = file): Map<stri
     const issue = parsed.error.issues[0]!
     throw new CassetteFileError(`[awrr] The cassette "${displayFile}" is not a version-1 cassette: ${issue.path.join('.') || '(root)'}: ${issue.message}.`)
   }
-  return new Map(parsed.data.entries.map((entry) => [entryKey(entry.episode, entry.request as CassetteRequest), entry]))
+  return {
+    entries: new Map(parsed.data.entries.map((entry) => [entryKey(entry.episode, entry.request as CassetteRequest), entry])),
+    timings: new Map((parsed.data.timings ?? []).map((timing) => [timing.episode, timing])),
+  }
 }
 
 /** Where an entry is found: its episode and its request. */
@@ -91,16 +115,20 @@ export interface RecordedAnswer {
   response: CassetteResponse
 }
 
+const byKey = <T>(entries: Iterable<[string, T]>): T[] => [...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, value]) => value)
+
 /**
- * Adds a task's recorded answers to the cassette under a lock (every worker of a recording run
- * writes the same file), replacing the answer recorded before for the same request and occurrence.
- * Entries are sorted by request so that a re-recording changes only what changed.
+ * Adds a task's recorded answers (and its time line) to the cassette under a lock (every worker of
+ * a recording run writes the same file), replacing the answer recorded before for the same request
+ * and occurrence, and the episode's earlier time line. Entries are sorted by request and time lines
+ * by episode, so that a re-recording changes only what changed.
  */
-export async function mergeIntoCassette(file: string, recorded: readonly RecordedAnswer[], recordedWith: string): Promise<void> {
-  if (recorded.length === 0) return
+export async function mergeIntoCassette(file: string, recorded: readonly RecordedAnswer[], recordedWith: string, timing?: CassetteTiming): Promise<void> {
+  if (recorded.length === 0 && timing === undefined) return
   await mkdir(path.dirname(file), { recursive: true })
   await withFileLock(`${file}.lock`, async () => {
-    const entries = readCassette(file)
+    const { entries, timings } = readCassette(file)
+    if (timing) timings.set(timing.episode, timing)
     for (const answer of recorded) {
       const key = entryKey(answer.episode, answer.request)
       const entry = entries.get(key) ?? { episode: answer.episode, request: answer.request, responses: [] }
@@ -110,8 +138,7 @@ export async function mergeIntoCassette(file: string, recorded: readonly Recorde
       else entry.responses.push(answer.response)
       entries.set(key, entry)
     }
-    const sorted = [...entries.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, entry]) => entry)
-    const content: CassetteFile = { version: 1, recorded_with: recordedWith, entries: sorted }
+    const content: CassetteFile = { version: 1, recorded_with: recordedWith, entries: byKey(entries), ...(timings.size > 0 ? { timings: byKey(timings) } : {}) }
     await writeFileAtomically(file, JSON.stringify(content, null, 2) + '\n')
   })
 }

@@ -59,7 +59,7 @@ describe('cassette files', () => {
       ],
       'cmd',
     )
-    const entries = [...readCassette(file).values()]
+    const entries = [...readCassette(file).entries.values()]
     expect(entries.map((entry) => [entry.episode, entry.responses.map((answer) => answer.body)])).toEqual([
       ['a t/0', ['other task']],
       ['a t/1', ['new', 'second']],
@@ -70,7 +70,7 @@ describe('cassette files', () => {
   it('refuse a file that is not a cassette, naming it', () => {
     const file = path.join(tempDir(), 'bad.cassette.json')
     rmSync(file, { force: true })
-    expect(readCassette(file).size).toBe(0)
+    expect(readCassette(file).entries.size).toBe(0)
     writeFileSync(file, '{"version":2,"entries":[]}')
     expect(() => readCassette(file, 'scenarios/bad.cassette.json')).toThrow(/The cassette "scenarios\/bad.cassette.json" is not a version-1 cassette: version/)
   })
@@ -82,7 +82,7 @@ describe('cassette files', () => {
       [0, 1].map((occurrence) => ({ episode: 'agent s/main', request: request('q'), occurrence, response: response(`answer ${occurrence}`) })),
       'cmd',
     )
-    const cassette = new TaskCassette({ file, displayFile: 'scenarios/x.cassette.json', scenarioFile: 'scenarios/x.scenario.yaml', episode: 'agent s/main', mode: 'replay', envVars: context.envVars })
+    const cassette = new TaskCassette({ file, displayFile: 'scenarios/x.cassette.json', scenarioFile: 'scenarios/x.scenario.yaml', episode: 'agent s/main', plan: 'p1', mode: 'replay', envVars: context.envVars })
     const ask = (content: string) => cassette.answer('POST', 'http://127.0.0.1:4123/v1/chat/completions', new Headers(), JSON.stringify({ content }), new AbortController().signal)
     const bodies = []
     for (let i = 0; i < 3; i++) {
@@ -96,6 +96,40 @@ describe('cassette files', () => {
       '[awrr] The cassette "scenarios/x.cassette.json" has no recorded answer for POST ${env.LLM_URL}/v1/chat/completions in agent s/main ' +
         '(the agent sent a request that was never recorded: the agent, its prompt or the scenario changed since). Record it again: AWRR_RECORD=1 npx vitest run scenarios/x.scenario.yaml',
     ])
+  })
+
+  it('a replay counts the recorded time line while its points and fault plan are those of the recording, then its own wall time', async () => {
+    const file = path.join(tempDir(), 'timing.cassette.json')
+    rmSync(file, { force: true })
+    const options = { file, displayFile: 'scenarios/t.cassette.json', scenarioFile: 'scenarios/t.scenario.yaml', episode: 'agent s/main', envVars: context.envVars }
+    const recording = new TaskCassette({ ...options, plan: 'p1', mode: 'record' })
+    // Kept to the microsecond, and what is kept is what the recording counts.
+    expect([recording.wallGap('model', 12.3456789), recording.wallGap('http', 0.0004), recording.wallGap('close', 250)]).toEqual([12.346, 0, 250])
+    await recording.flush()
+    expect(JSON.parse(readFileSync(file, 'utf8')).timings).toEqual([{ episode: 'agent s/main', plan: 'p1', points: [['model', 12.346], ['http', 0], ['close', 250]] }])
+
+    const replay = new TaskCassette({ ...options, plan: 'p1', mode: 'replay' })
+    // The same points: the recording's gaps, whatever the wall measured; a fourth point is past it.
+    expect([replay.wallGap('model', 0.01), replay.wallGap('http', 0.02), replay.wallGap('close', 0.03), replay.wallGap('http', 5)]).toEqual([12.346, 0, 250, 5])
+    const diverging = new TaskCassette({ ...options, plan: 'p1', mode: 'replay' })
+    // A point of another kind: from there on the replay's own time, even where kinds agree again.
+    expect([diverging.wallGap('model', 1), diverging.wallGap('serve', 2), diverging.wallGap('close', 3)]).toEqual([12.346, 2, 3])
+    const otherPlan = new TaskCassette({ ...options, plan: 'p2', mode: 'replay' })
+    expect([otherPlan.wallGap('model', 1), otherPlan.wallGap('http', 2)]).toEqual([1, 2])
+    const otherEpisode = new TaskCassette({ ...options, episode: 'agent s/other', plan: 'p1', mode: 'replay' })
+    expect(otherEpisode.wallGap('model', 7)).toBe(7)
+  })
+
+  it('a recording that cannot reach the endpoint says so naming the request as written, with no secret in the message', async () => {
+    const file = path.join(tempDir(), 'x.cassette.json')
+    const fetchReal = async (request: Request): Promise<Response> => {
+      throw new TypeError('fetch failed', { cause: new Error(`connect ECONNREFUSED at ${request.url} with ${request.headers.get('authorization')}`) })
+    }
+    const cassette = new TaskCassette({ file, displayFile: 'x.cassette.json', scenarioFile: 'x.scenario.yaml', episode: 'agent s/main', plan: 'p', mode: 'record', envVars: [...context.envVars, ['LLM_KEY', 'sk-secret-value']], fetchReal })
+    const failure = cassette.answer('POST', 'http://127.0.0.1:4123/v1/chat/completions?key=sk-secret-value', new Headers({ authorization: 'Bearer sk-other-secret' }), '{}', new AbortController().signal)
+    await expect(failure).rejects.toThrow('[awrr] Recording POST ${env.LLM_URL}/v1/chat/completions?key=${env.LLM_KEY} failed: fetch failed: connect ECONNREFUSED at [redacted]')
+    const message = await failure.catch((error: Error) => error.message)
+    for (const secret of ['sk-secret-value', 'sk-other-secret', '127.0.0.1']) expect(message).not.toContain(secret)
   })
 
   it('record only when asked: AWRR_RECORD=1, or record: true outside CI', () => {

@@ -1,5 +1,5 @@
 import { quote } from 'shell-quote'
-import { entryKey, mergeIntoCassette, readCassette, type CassetteEntry, type CassetteResponse, type RecordedAnswer } from './cassette-file.ts'
+import { entryKey, mergeIntoCassette, readCassette, type CassetteResponse, type CassetteTiming, type LoadedCassette, type RecordedAnswer } from './cassette-file.ts'
 import { cassetteRequest, describeCassetteRequest, type CassetteRequest } from './request-key.ts'
 import { scrubHeaders, scrubText, secretValuesOf } from './scrub-secrets.ts'
 
@@ -21,6 +21,8 @@ export interface CassetteOptions {
   scenarioFile: string
   /** Who makes the requests: `<agent> <scenario>/<task>` (and `#<trial>`); see `cassette-file.ts`. */
   episode: string
+  /** Digest of the task's seed and fault plan: a recorded time line is counted only under the same one. */
+  plan: string
   mode: CassetteMode
   /** The environment variables the config allows, by name: URLs name them, their values are scrubbed from everything kept. */
   envVars: readonly (readonly [name: string, value: string])[]
@@ -58,9 +60,13 @@ export function cassetteModeOf(scenarioRecord: boolean | undefined, env: NodeJS.
 }
 
 export class TaskCassette {
-  private entries: Map<string, CassetteEntry> | undefined
+  private loaded: LoadedCassette | undefined
   private readonly seen = new Map<string, number>()
   private readonly recorded: RecordedAnswer[] = []
+  /** The time line this task takes in: recorded here, or counted from the recording (see `wallGap`). */
+  private readonly points: [point: string, gapMs: number][] = []
+  /** Replay: the recorded time line is no longer this run's (another call came), so wall time counts. */
+  private timingDiverged = false
   /** Requests replay had no answer for, as messages: each fails the task. */
   readonly misses: string[] = []
 
@@ -79,14 +85,21 @@ export class TaskCassette {
     if (this.options.mode === 'record') {
       const fetchReal = this.options.fetchReal
       if (!fetchReal) throw new Error('[awrr] A recording cassette needs a way to reach the network.')
-      const real = await fetchReal(new Request(url, { method, headers: forwardedHeaders(headers), body: bodyText.length > 0 ? bodyText : null, signal }))
-      const body = await real.text()
+      let real: Response
+      let body: string
+      try {
+        real = await fetchReal(new Request(url, { method, headers: forwardedHeaders(headers), body: bodyText.length > 0 ? bodyText : null, signal }))
+        body = await real.text()
+      } catch (error) {
+        // Named as the cassette names it (the URL as written), with every secret taken out of the cause.
+        const cause = error instanceof Error ? `${error.message}${error.cause instanceof Error ? `: ${error.cause.message}` : ''}` : String(error)
+        throw new Error(`[awrr] Recording ${describeCassetteRequest(request)} failed: ${scrubText(cause, secrets)}`)
+      }
       const response: CassetteResponse = { status: real.status, headers: scrubHeaders(real.headers, secrets, connectionHeaders), body: scrubText(body, secrets) }
       this.recorded.push({ episode: this.options.episode, request: { ...request, headers: scrubHeaders(headers, secrets, connectionHeaders) }, occurrence, response })
       return { kind: 'answer', request, response, occurrence }
     }
-    this.entries ??= readCassette(this.options.file, this.options.displayFile)
-    const entry = this.entries.get(key)
+    const entry = this.cassette().entries.get(key)
     if (!entry) {
       const message =
         `[awrr] The cassette "${this.options.displayFile}" has no recorded answer for ${describeCassetteRequest(request)} in ${this.options.episode} ` +
@@ -100,11 +113,44 @@ export class TaskCassette {
     return { kind: 'answer', request, response, occurrence }
   }
 
-  /** Record mode: writes what this task recorded into the cassette file. */
+  /**
+   * The wall milliseconds the task's clock takes in at a point of its time line (`point` names its
+   * kind: a tool call, a model call, a call's end), `measuredMs` being the wall time since the last
+   * point. Recording keeps each gap (to the microsecond) and counts what it keeps. A replay counts
+   * the recorded gap while its points are the recording's, kind for kind, under the same seed and
+   * fault plan: the agent makes the same calls and meets the same faults, so the time it took is the
+   * time the recording measured (the live endpoints' latency included), and the replay's MTTR is
+   * the recording's. From the first point that differs, or with no time line, wall time counts.
+   */
+  wallGap(point: string, measuredMs: number): number {
+    const index = this.points.length
+    let gap = Math.round(measuredMs * 1000) / 1000
+    if (this.options.mode === 'replay') {
+      const recorded = this.timingDiverged ? undefined : this.recordedTiming()?.points[index]
+      if (recorded && recorded[0] === point) gap = recorded[1]
+      else this.timingDiverged = true
+    }
+    this.points.push([point, gap])
+    return gap
+  }
+
+  /** Record mode: writes what this task recorded, and its time line, into the cassette file. */
   async flush(): Promise<void> {
     if (this.options.mode !== 'record') return
-    await mergeIntoCassette(this.options.file, this.recorded, rerecordCommand(this.options.scenarioFile))
+    const timing: CassetteTiming | undefined =
+      this.points.length > 0 ? { episode: this.options.episode, plan: this.options.plan, points: this.points.map(([point, gap]) => [point, gap]) } : undefined
+    await mergeIntoCassette(this.options.file, this.recorded, rerecordCommand(this.options.scenarioFile), timing)
     this.recorded.length = 0
+  }
+
+  private cassette(): LoadedCassette {
+    this.loaded ??= readCassette(this.options.file, this.options.displayFile)
+    return this.loaded
+  }
+
+  private recordedTiming(): CassetteTiming | undefined {
+    const timing = this.cassette().timings.get(this.options.episode)
+    return timing?.plan === this.options.plan ? timing : undefined
   }
 }
 

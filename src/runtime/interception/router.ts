@@ -165,8 +165,8 @@ async function answerFromCassette(environment: TaskEnvironment, cassette: TaskCa
     answer = await cassette.answer(request.method, request.url, request.headers, body, signal)
   } catch (error) {
     environment.completeCall(call, null, performance.now() - startedAt)
-    const message = error instanceof Error ? `${error.message}${error.cause instanceof Error ? `: ${error.cause.message}` : ''}` : String(error)
-    return { kind: 'network_error', message: `[awrr] Recording ${request.method} ${request.url} failed: ${message}` }
+    // The cassette's message names the request as written, scrubbed of secrets.
+    return { kind: 'network_error', message: error instanceof Error ? error.message : String(error) }
   }
   const replayed = cassette.mode === 'replay'
   if (answer.kind === 'missing') {

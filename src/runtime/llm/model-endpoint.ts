@@ -4,6 +4,7 @@ import type { InjectedFault } from '../faults/fault-plan.ts'
 import { hashSeed } from '../random.ts'
 import { modelToolName, type LlmSpec } from '../scenario/schema.ts'
 import type { FaultType } from '../scenario/taxonomy.ts'
+import type { WallClockPoint } from '../tools/task-environment.ts'
 import type { VirtualClock } from '../virtual-clock.ts'
 import { anthropicMessages } from './anthropic-messages.ts'
 import { modelError } from './model-errors.ts'
@@ -25,7 +26,7 @@ export interface ModelEndpointHost {
   /** What the caller finally got: a status, or no answer. */
   finishCall(call: number, status: number | null, result: 'ok' | 'http_error' | 'timeout' | 'network'): void
   /** Adds the wall time since the last call to the clock (the agent runs in real time). */
-  syncWallClock(): void
+  syncWallClock(point: WallClockPoint): void
   /** Aborted when the task ends: a hung answer lets go then at the latest. */
   taskSignal: AbortSignal
   /** Answers come from this cassette (recorded or replayed) instead of the script. */
@@ -128,7 +129,7 @@ export class ModelEndpoint {
   }
 
   async respond(request: Request): Promise<Response> {
-    this.host.syncWallClock()
+    this.host.syncWallClock('model')
     const url = new URL(request.url)
     const { call, injected } = this.host.beginCall(request.method, request.url)
     const at = this.host.clock.now()
@@ -346,7 +347,7 @@ export class ModelEndpoint {
 
   private async hang(request: Request, call: { call: number; at: number; requestId: string; wire: ProviderWire; parsed: ModelRequest; model: string }): Promise<Response> {
     await heldUntilReleased([request.signal, this.host.taskSignal])
-    this.host.syncWallClock()
+    this.host.syncWallClock('model-end')
     this.finish({ ...call, latencyMs: this.host.clock.now() - call.at, status: 'hang', turn: null, reply: null, usageDelivered: false })
     return Response.error()
   }

@@ -47,6 +47,9 @@ export interface ServedCall {
   target?: string
 }
 
+/** Where a real-time caller's wall time is taken in: a call begins (by its kind) or ends. */
+export type WallClockPoint = 'http' | 'serve' | 'open' | 'close' | 'model' | 'model-end'
+
 export interface TaskEnvironmentOptions {
   seed: number
   scenario: string
@@ -156,11 +159,16 @@ export class TaskEnvironment {
   /** Writes applied so far (tool and arguments), to tell a write applied twice. */
   private readonly appliedWrites = new Set<string>()
 
-  /** Adds the wall time since the last call to the clock (real-time callers only). */
-  syncWallClock(): void {
+  /**
+   * Adds the wall time since the last call to the clock (real-time callers only); `point` names
+   * what happens now (a call of some kind begins or ends). With a cassette, the cassette says how
+   * much of it counts: a replay counts the recording's time (`TaskCassette.wallGap`).
+   */
+  syncWallClock(point: WallClockPoint): void {
     if (!this.options.realTime) return
     const now = performance.now()
-    this.clock.advance(now - this.wallSyncedAt)
+    const cassette = this.options.cassette
+    this.clock.advance(cassette ? cassette.wallGap(point, now - this.wallSyncedAt) : now - this.wallSyncedAt)
     this.wallSyncedAt = now
   }
 
@@ -199,7 +207,7 @@ export class TaskEnvironment {
           trace: options.trace,
           taskSignal: this.ended.signal,
           cassette: options.cassette,
-          syncWallClock: () => this.syncWallClock(),
+          syncWallClock: (point) => this.syncWallClock(point),
           beginCall: (method, url) => this.beginModelCall(method, url),
           finishCall: (call, status, result) => {
             const record = this.calls.find((candidate) => candidate.call === call)
@@ -286,7 +294,7 @@ export class TaskEnvironment {
   }): Promise<ExternalRoute> {
     const url = new URL(call.url)
     if (!this.origins.has(url.origin)) return { kind: 'not_declared' }
-    this.syncWallClock()
+    this.syncWallClock('http')
     const target = targetOf(call.method, url)
     const declared = this.httpTools.find((tool) => tool.target === target)
     const tool = declared?.name ?? target
@@ -360,7 +368,7 @@ export class TaskEnvironment {
    * protocol answer. With a fault, its ground truth goes into the trace here, as for HTTP calls.
    */
   openCall(call: { tool: string; target: string; sideEffect: boolean; injected: InjectedFault | undefined; renewable?: true }): OpenCall {
-    this.syncWallClock()
+    this.syncWallClock('open')
     const index = this.callCounter++
     const at = this.clock.now()
     const record: CallRecord = { call: index, tool: call.tool, target: call.target, step: undefined, purpose: 'step', at, status: null, result: 'pending', faulted: call.injected !== undefined, sideEffect: call.sideEffect, ...(call.renewable ? { renewable: true as const } : {}) }
@@ -373,7 +381,7 @@ export class TaskEnvironment {
 
   /** Closes a call opened with `openCall`: what the caller got, and how long it took. */
   closeCall(call: number, answer: { status: number | 'network' | 'hang'; result: CallRecord['result']; latencyMs?: number }): void {
-    this.syncWallClock()
+    this.syncWallClock('close')
     const record = this.calls.find((candidate) => candidate.call === call)
     if (!record) return
     record.status = typeof answer.status === 'number' ? answer.status : null
@@ -414,7 +422,7 @@ export class TaskEnvironment {
   }
 
   async serve(call: ServedCall): Promise<ServedAnswer> {
-    this.syncWallClock()
+    this.syncWallClock('serve')
     const index = this.callCounter++
     const at = this.clock.now()
     const record: CallRecord = {

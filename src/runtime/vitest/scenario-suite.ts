@@ -123,7 +123,7 @@ export function openScenarioSuite(module: ScenarioModule, importModule: ModuleIm
     task.faults.length > 0
 
   /** The cassette a task's model endpoint answers from: beside the scenario unless it names one. */
-  const cassetteOf = (task: TaskSpec): Omit<CassetteOptions, 'fetchReal' | 'episode'> | undefined => {
+  const cassetteOf = (task: TaskSpec): Omit<CassetteOptions, 'fetchReal' | 'episode' | 'plan'> | undefined => {
     if (!task.llm || !answersFromCassette(task.llm)) return undefined
     const written = task.llm.cassette ?? `${path.posix.basename(module.file).replace(/\.scenario\.ya?ml$/, '')}.cassette.json`
     const displayFile = path.posix.normalize(path.posix.join(path.posix.dirname(module.file), written.replaceAll('\\', '/')))
