@@ -1,8 +1,7 @@
-import { readdirSync, readFileSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { copyExample, createEmptyProject, mustRun, packRepository, readJson, runCommand, type CommandRun } from './packed-project.ts'
+import { copyExample, installPackedProject, readJson, runCommand, type CommandRun, type PackedProject } from './packed-project.ts'
 
 // Agents as teams write them, installed the way a user installs AWRR: the packed tarball into a
 // fresh project, with the real AI SDK, LangChain.js, OpenAI Agents JS and MCP SDK from the npm
@@ -11,22 +10,16 @@ import { copyExample, createEmptyProject, mustRun, packRepository, readJson, run
 
 const installTimeout = 600_000
 const frameworks = ['ai@^6', '@langchain/core@^1', 'langchain@^1', '@openai/agents@^0.20', '@modelcontextprotocol/sdk@^1.32', 'zod@^4']
-let workDir: string
+let installed: PackedProject | undefined
 let npmCache: string
 let project: string
 
 beforeAll(async () => {
-  workDir = mkdtempSync(path.join(tmpdir(), 'awrr-agent-tools-'))
-  npmCache = path.join(workDir, 'npm-cache')
-  project = path.join(workDir, 'my-project')
-  const tarball = await packRepository(workDir, npmCache)
-  createEmptyProject(project)
-  await mustRun('npm', ['install', '--save-dev', tarball.file, 'vitest@~4.1', ...frameworks], { cwd: project, npmCache })
+  installed = await installPackedProject({ name: 'agent-tools', packages: ['vitest@~4.1', ...frameworks] })
+  ;({ npmCache, project } = installed)
 }, installTimeout)
 
-afterAll(() => {
-  if (workDir) rmSync(workDir, { recursive: true, force: true })
-})
+afterAll(() => installed?.remove())
 
 interface TraceLine {
   type: string

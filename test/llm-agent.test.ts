@@ -1,8 +1,7 @@
-import { readdirSync, readFileSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, expect, test } from 'vitest'
-import { copyExample, createEmptyProject, mustRun, packRepository, readJson, runCommand } from './packed-project.ts'
+import { copyExample, installPackedProject, readJson, runCommand, type PackedProject } from './packed-project.ts'
 import { repoRoot } from './run-vitest.ts'
 
 // examples/llm-agent from the packed tarball in a fresh project, offline: the openai-SDK agent's
@@ -10,23 +9,16 @@ import { repoRoot } from './run-vitest.ts'
 // layered on them. Nothing listens at the agent's base URL; every answer is replayed.
 
 const installTimeout = 600_000
-let workDir: string
+let installed: PackedProject | undefined
 let npmCache: string
 let project: string
 
 beforeAll(async () => {
-  workDir = mkdtempSync(path.join(tmpdir(), 'awrr-llm-agent-'))
-  npmCache = path.join(workDir, 'npm-cache')
-  project = path.join(workDir, 'my-project')
-  const tarball = await packRepository(workDir, npmCache)
-  createEmptyProject(project)
-  const dev = readJson(path.join(repoRoot, 'package.json')).devDependencies as Record<string, string>
-  await mustRun('npm', ['install', '--save-dev', tarball.file, 'vitest@~4.1', `openai@${dev['openai']}`], { cwd: project, npmCache })
+  installed = await installPackedProject({ name: 'llm-agent', packages: ['vitest@~4.1', `openai@${readJson(path.join(repoRoot, 'package.json')).devDependencies['openai']}`] })
+  ;({ npmCache, project } = installed)
 }, installTimeout)
 
-afterAll(() => {
-  if (workDir) rmSync(workDir, { recursive: true, force: true })
-})
+afterAll(() => installed?.remove())
 
 interface TaskRow {
   scenario: string

