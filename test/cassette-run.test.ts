@@ -113,6 +113,8 @@ test('record against a local OpenAI-shaped server writes scrubbed cassettes; rep
 
   // Faults met the replayed traffic as they met the recorded one: before the cassette answered.
   const refund = traceOf('refund')
+  // The replay was the recording's run at every point of its time line (it never parted from it).
+  expect([...refund, ...traceOf('refund-stream')].filter((event) => event.type === 'cassette:timing')).toEqual([])
   expect(refund.filter((event) => event.type === 'fault:injected').map((event) => event.faultType)).toEqual(['Overloaded', 'Unavailable'])
   const calls = refund.filter((event) => event.type === 'llm:call')
   expect(calls.map((event) => event.status)).toEqual([503, 200, 200, 200])

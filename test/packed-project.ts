@@ -222,7 +222,9 @@ export async function installPackedProject(setup: { name: string; packages: read
     const tarball = await packRepository(workDir, npmCache)
     const project = path.join(workDir, 'my-project')
     createEmptyProject(project)
-    await mustRun(node, [npmCliScript(), 'install', '--save-dev', tarball.file, ...setup.packages], options(project))
+    // The npm on PATH, as a user runs it; under another Node, npm's own script on that Node.
+    const install = ['install', '--save-dev', tarball.file, ...setup.packages]
+    await (setup.node === undefined ? mustRun('npm', install, options(project)) : mustRun(node, [npmCliScript(), ...install], options(project)))
     const vitest = (cwd: string, args: readonly string[] = [], env: Record<string, string> = {}) =>
       runCommand(node, [path.join(project, 'node_modules', 'vitest', 'vitest.mjs'), 'run', ...args], options(cwd, env))
     return { workDir, npmCache, project, tarball, node, options, vitest, remove }

@@ -61,10 +61,15 @@ export type CassetteEntry = z.infer<typeof cassetteEntrySchema>
 export type CassetteFile = z.infer<typeof cassetteFileSchema>
 export type CassetteTiming = z.infer<typeof cassetteTimingSchema>
 
-/** A cassette as read: its entries by request key and its time lines by episode. */
+/** A cassette as read: its entries by request key and its time lines by episode and plan (`timingKey`). */
 export interface LoadedCassette {
   entries: Map<string, CassetteEntry>
   timings: Map<string, CassetteTiming>
+}
+
+/** Where a time line is found: its episode and its plan (a recording per seed and fault plan). */
+export function timingKey(episode: string, plan: string): string {
+  return `${episode}\n${plan}`
 }
 
 export class CassetteFileError extends Error {
@@ -98,7 +103,7 @@ export function readCassette(file: string, displayFile: string = file): LoadedCa
   }
   return {
     entries: new Map(parsed.data.entries.map((entry) => [entryKey(entry.episode, entry.request as CassetteRequest), entry])),
-    timings: new Map((parsed.data.timings ?? []).map((timing) => [timing.episode, timing])),
+    timings: new Map((parsed.data.timings ?? []).map((timing) => [timingKey(timing.episode, timing.plan), timing])),
   }
 }
 
@@ -120,15 +125,15 @@ const byKey = <T>(entries: Iterable<[string, T]>): T[] => [...entries].sort(([a]
 /**
  * Adds a task's recorded answers (and its time line) to the cassette under a lock (every worker of
  * a recording run writes the same file), replacing the answer recorded before for the same request
- * and occurrence, and the episode's earlier time line. Entries are sorted by request and time lines
- * by episode, so that a re-recording changes only what changed.
+ * and occurrence, and the episode's earlier time line under the same plan. Entries are sorted by request and
+ * time lines by episode and plan, so that a re-recording changes only what changed.
  */
 export async function mergeIntoCassette(file: string, recorded: readonly RecordedAnswer[], recordedWith: string, timing?: CassetteTiming): Promise<void> {
   if (recorded.length === 0 && timing === undefined) return
   await mkdir(path.dirname(file), { recursive: true })
   await withFileLock(`${file}.lock`, async () => {
     const { entries, timings } = readCassette(file)
-    if (timing) timings.set(timing.episode, timing)
+    if (timing) timings.set(timingKey(timing.episode, timing.plan), timing)
     for (const answer of recorded) {
       const key = entryKey(answer.episode, answer.request)
       const entry = entries.get(key) ?? { episode: answer.episode, request: answer.request, responses: [] }

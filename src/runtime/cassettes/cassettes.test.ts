@@ -10,7 +10,7 @@ import { openaiResponses } from '../llm/openai-responses.ts'
 import { mergeIntoCassette, readCassette } from './cassette-file.ts'
 import { cassetteRequest, requestKey } from './request-key.ts'
 import { scrubHeaders, secretValuesOf } from './scrub-secrets.ts'
-import { cassetteModeOf, rerecordCommand, TaskCassette } from './task-cassette.ts'
+import { cassetteModeOf, ownTimeTolerance, rerecordCommand, TaskCassette } from './task-cassette.ts'
 
 const dirs: string[] = []
 const tempDir = () => {
@@ -98,26 +98,74 @@ describe('cassette files', () => {
     ])
   })
 
-  it('a replay counts the recorded time line while its points and fault plan are those of the recording, then its own wall time', async () => {
-    const file = path.join(tempDir(), 'timing.cassette.json')
-    rmSync(file, { force: true })
-    const options = { file, displayFile: 'scenarios/t.cassette.json', scenarioFile: 'scenarios/t.scenario.yaml', episode: 'agent s/main', envVars: context.envVars }
-    const recording = new TaskCassette({ ...options, plan: 'p1', mode: 'record' })
-    // Kept to the microsecond, and what is kept is what the recording counts.
-    expect([recording.wallGap('model', 12.3456789), recording.wallGap('http', 0.0004), recording.wallGap('close', 250)]).toEqual([12.346, 0, 250])
-    await recording.flush()
-    expect(JSON.parse(readFileSync(file, 'utf8')).timings).toEqual([{ episode: 'agent s/main', plan: 'p1', points: [['model', 12.346], ['http', 0], ['close', 250]] }])
+  describe('time lines', () => {
+    const url = 'http://127.0.0.1:4123/orders/A1'
+    const options = (file: string, plan: string, mode: 'record' | 'replay', fetchReal?: (request: Request) => Promise<Response>) =>
+      new TaskCassette({ file, displayFile: 'scenarios/t.cassette.json', scenarioFile: 'scenarios/t.scenario.yaml', episode: 'agent s/main', plan, mode, envVars: context.envVars, ...(fetchReal ? { fetchReal } : {}) })
+    const shop = async () => Response.json({ order: 'A1' })
+    /** One run: the agent works 12.3 ms, calls the shop (250 ms in flight), then waits 400 ms and calls the model. */
+    const run = async (cassette: TaskCassette, gaps: [work: number, call: number, wait: number], shopUrl = url) => [
+      cassette.wallGap('model', 'POST x', gaps[0]),
+      cassette.wallGap('http', `GET ${shopUrl}`, 0.0004),
+      (await cassette.answer('GET', shopUrl, new Headers(), '', new AbortController().signal)).kind,
+      cassette.wallGap('http-end', `GET ${shopUrl}`, gaps[1]),
+      cassette.wallGap('model', 'POST x', gaps[2]),
+    ]
 
-    const replay = new TaskCassette({ ...options, plan: 'p1', mode: 'replay' })
-    // The same points: the recording's gaps, whatever the wall measured; a fourth point is past it.
-    expect([replay.wallGap('model', 0.01), replay.wallGap('http', 0.02), replay.wallGap('close', 0.03), replay.wallGap('http', 5)]).toEqual([12.346, 0, 250, 5])
-    const diverging = new TaskCassette({ ...options, plan: 'p1', mode: 'replay' })
-    // A point of another kind: from there on the replay's own time, even where kinds agree again.
-    expect([diverging.wallGap('model', 1), diverging.wallGap('serve', 2), diverging.wallGap('close', 3)]).toEqual([12.346, 2, 3])
-    const otherPlan = new TaskCassette({ ...options, plan: 'p2', mode: 'replay' })
-    expect([otherPlan.wallGap('model', 1), otherPlan.wallGap('http', 2)]).toEqual([1, 2])
-    const otherEpisode = new TaskCassette({ ...options, episode: 'agent s/other', plan: 'p1', mode: 'replay' })
-    expect(otherEpisode.wallGap('model', 7)).toBe(7)
+    it('are kept to the microsecond per episode and plan, with no URL or secret in them, and the recording counts what it keeps', async () => {
+      const file = path.join(tempDir(), 't.cassette.json')
+      const recorded = options(file, 'p1', 'record', shop)
+      expect(await run(recorded, [12.3456789, 250, 400])).toEqual([12.346, 0, 'answer', 250, 400])
+      await recorded.flush()
+      const again = options(file, 'p2', 'record', shop)
+      await run(again, [1, 2, 3])
+      await again.flush()
+      const timings = JSON.parse(readFileSync(file, 'utf8')).timings as { plan: string; points: [string, number][] }[]
+      expect(timings.map((timing) => [timing.plan, timing.points.map(([, gap]) => gap)])).toEqual([['p1', [12.346, 0, 250, 400]], ['p2', [1, 0, 2, 3]]])
+      expect(timings[0]!.points.map(([point]) => point.split(' ')[0])).toEqual(['model', 'http', 'http-end', 'model'])
+      expect(readFileSync(file, 'utf8')).not.toContain('127.0.0.1')
+    })
+
+    it("a replay of the same run counts the recording's gaps: a call's latency always, its own time while within the tolerance", async () => {
+      const file = path.join(tempDir(), 't.cassette.json')
+      const recording = options(file, 'p1', 'record', shop)
+      await run(recording, [12.3456789, 250, 400])
+      await recording.flush()
+      // The shop answered at once, the agent's own work and wait were a little off: the recording's time.
+      const replay = options(file, 'p1', 'replay')
+      expect(await run(replay, [180, 0.02, 590])).toEqual([12.346, 0, 'answer', 250, 400])
+      expect(replay.takeDivergence()).toBeUndefined()
+      expect(ownTimeTolerance(400)).toBe(200)
+      expect(ownTimeTolerance(10)).toBe(200)
+    })
+
+    it('a replay that waits otherwise, calls something else or runs under another plan counts its own time, and says where it parted', async () => {
+      const file = path.join(tempDir(), 't.cassette.json')
+      const recording = options(file, 'p1', 'record', shop)
+      await run(recording, [12.3456789, 250, 400])
+      await recording.flush()
+      // The agent dropped its 400 ms wait: the same calls, but not the same run.
+      const quicker = options(file, 'p1', 'replay')
+      expect(await run(quicker, [12, 0.02, 3])).toEqual([12.346, 0, 'answer', 250, 3])
+      expect(quicker.takeDivergence()).toMatchObject({ point: 3, recordedMs: 400, measuredMs: 3 })
+      expect(quicker.takeDivergence()).toBeUndefined()
+      // Another request at the same kind of point: its own time from there on, even where points agree again.
+      const other = options(file, 'p1', 'replay')
+      const otherUrl = 'http://127.0.0.1:4123/orders/B2'
+      expect([other.wallGap('model', 'POST x', 12), other.wallGap('http', `GET ${otherUrl}`, 1), other.wallGap('http-end', `GET ${url}`, 2)]).toEqual([12.346, 1, 2])
+      expect(other.takeDivergence()).toMatchObject({ point: 1, measuredMs: 1 })
+      const otherPlan = options(file, 'p2', 'replay')
+      expect(otherPlan.wallGap('model', 'POST x', 7)).toBe(7)
+      expect(otherPlan.takeDivergence()).toMatchObject({ point: 0, expected: null })
+    })
+
+    it('a cassette that cannot be read leaves the time line to the wall clock, and the answer says what is wrong', async () => {
+      const file = path.join(tempDir(), 't.cassette.json')
+      writeFileSync(file, 'not json')
+      const replay = options(file, 'p1', 'replay')
+      expect(replay.wallGap('model', 'POST x', 5)).toBe(5)
+      await expect(replay.answer('GET', url, new Headers(), '', new AbortController().signal)).rejects.toThrow(/is not JSON/)
+    })
   })
 
   it('a recording that cannot reach the endpoint says so naming the request as written, with no secret in the message', async () => {

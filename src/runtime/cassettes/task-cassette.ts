@@ -1,6 +1,8 @@
+import { createHash } from 'node:crypto'
+import { statSync } from 'node:fs'
 import { quote } from 'shell-quote'
-import { entryKey, mergeIntoCassette, readCassette, type CassetteResponse, type CassetteTiming, type LoadedCassette, type RecordedAnswer } from './cassette-file.ts'
-import { cassetteRequest, describeCassetteRequest, type CassetteRequest } from './request-key.ts'
+import { entryKey, isCassetteFileError, mergeIntoCassette, readCassette, timingKey, type CassetteResponse, type CassetteTiming, type LoadedCassette, type RecordedAnswer } from './cassette-file.ts'
+import { cassetteRequest, describeCassetteRequest, urlAsWritten, type CassetteRequest } from './request-key.ts'
 import { scrubHeaders, scrubText, secretValuesOf } from './scrub-secrets.ts'
 
 /**
@@ -59,6 +61,46 @@ export function cassetteModeOf(scenarioRecord: boolean | undefined, env: NodeJS.
   return scenarioRecord === true && !ci ? 'record' : 'replay'
 }
 
+/** Where a replay's time line first stopped being the recording's, for the trace. */
+export interface TimingDivergence {
+  /** Index of the point in the task's time line. */
+  point: number
+  /** The recorded point there (kind and digest of what it was about), or null past the recording's end. */
+  expected: string | null
+  actual: string
+  recordedMs: number | null
+  measuredMs: number
+}
+
+/**
+ * How far the replay's own time between two points (the agent's work and waits, no recorded call
+ * in flight) may stray from the recording's and still be the same run: 200 ms, or half the
+ * recorded gap. An SDK's backoff jitter (the openai and Anthropic SDKs take off up to a quarter)
+ * and a loaded CI machine's pauses stay inside; a wait the agent added or dropped does not, unless
+ * it is shorter than that (then the replay reports the recording's time, off by at most that).
+ */
+export function ownTimeTolerance(recordedMs: number): number {
+  return Math.max(200, recordedMs / 2)
+}
+
+/** A cassette file read once per worker while it is unchanged (a suite's tasks share one file). */
+const loadedFiles = new Map<string, { stamp: string; loaded: LoadedCassette }>()
+
+function loadCassette(file: string, displayFile: string): LoadedCassette {
+  let stamp: string
+  try {
+    const stat = statSync(file)
+    stamp = `${stat.mtimeMs}:${stat.size}`
+  } catch {
+    return readCassette(file, displayFile)
+  }
+  const known = loadedFiles.get(file)
+  if (known?.stamp === stamp) return known.loaded
+  const loaded = readCassette(file, displayFile)
+  loadedFiles.set(file, { stamp, loaded })
+  return loaded
+}
+
 export class TaskCassette {
   private loaded: LoadedCassette | undefined
   private readonly seen = new Map<string, number>()
@@ -67,6 +109,11 @@ export class TaskCassette {
   private readonly points: [point: string, gapMs: number][] = []
   /** Replay: the recorded time line is no longer this run's (another call came), so wall time counts. */
   private timingDiverged = false
+  private divergence: TimingDivergence | undefined
+  /** Answers being fetched (record) or read (replay) now. */
+  private inFlight = 0
+  /** An answer was in flight at some time since the last point: that gap holds a real call's latency. */
+  private busy = false
   /** Requests replay had no answer for, as messages: each fails the task. */
   readonly misses: string[] = []
 
@@ -77,6 +124,16 @@ export class TaskCassette {
   }
 
   async answer(method: string, url: string, headers: Headers, bodyText: string, signal: AbortSignal): Promise<CassetteAnswer> {
+    this.inFlight++
+    this.busy = true
+    try {
+      return await this.answerNow(method, url, headers, bodyText, signal)
+    } finally {
+      this.inFlight--
+    }
+  }
+
+  private async answerNow(method: string, url: string, headers: Headers, bodyText: string, signal: AbortSignal): Promise<CassetteAnswer> {
     const secrets = secretValuesOf(headers, this.options.envVars.map(([, value]) => value))
     const request = cassetteRequest(method, url, bodyText, { envVars: this.options.envVars, secrets })
     const key = entryKey(this.options.episode, request)
@@ -114,24 +171,43 @@ export class TaskCassette {
   }
 
   /**
-   * The wall milliseconds the task's clock takes in at a point of its time line (`point` names its
-   * kind: a tool call, a model call, a call's end), `measuredMs` being the wall time since the last
-   * point. Recording keeps each gap (to the microsecond) and counts what it keeps. A replay counts
-   * the recorded gap while its points are the recording's, kind for kind, under the same seed and
-   * fault plan: the agent makes the same calls and meets the same faults, so the time it took is the
-   * time the recording measured (the live endpoints' latency included), and the replay's MTTR is
-   * the recording's. From the first point that differs, or with no time line, wall time counts.
+   * The wall milliseconds the task's clock takes in at a point of its time line: `kind` says what
+   * happens there (a call of some kind begins or ends), `subject` what it is about (`METHOD URL`, a
+   * tool's name), kept as a digest of its text as written (no secret, no port), and `measuredMs` is
+   * the wall time since the last point. Recording keeps each gap (to the microsecond) and counts
+   * what it keeps.
+   *
+   * A replay counts the recorded gap while it is the same run as the recording: the same seed and
+   * fault plan, the same points in the same order (so the same calls of the same requests and
+   * tools), and, for a gap when no recorded call was in flight, its own time within
+   * `ownTimeTolerance` of the recording's (so the agent waited and worked as it did then). A gap
+   * with a recorded call in flight holds that call's real latency, which the replay does not wait
+   * for, so the recorded gap counts. From the first point where the runs part, the replay counts
+   * its own wall time, and `takeDivergence` says where for the trace.
    */
-  wallGap(point: string, measuredMs: number): number {
+  wallGap(kind: string, subject: string | undefined, measuredMs: number): number {
     const index = this.points.length
+    const point = subject === undefined ? kind : `${kind} ${this.digestOf(subject)}`
+    const inCall = this.busy
+    this.busy = this.inFlight > 0
     let gap = Math.round(measuredMs * 1000) / 1000
-    if (this.options.mode === 'replay') {
-      const recorded = this.timingDiverged ? undefined : this.recordedTiming()?.points[index]
-      if (recorded && recorded[0] === point) gap = recorded[1]
-      else this.timingDiverged = true
+    if (this.options.mode === 'replay' && !this.timingDiverged) {
+      const recorded = this.recordedTiming()?.points[index]
+      if (recorded !== undefined && recorded[0] === point && (inCall || Math.abs(gap - recorded[1]) <= ownTimeTolerance(recorded[1]))) gap = recorded[1]
+      else {
+        this.timingDiverged = true
+        this.divergence = { point: index, expected: recorded?.[0] ?? null, actual: point, recordedMs: recorded?.[1] ?? null, measuredMs: gap }
+      }
     }
     this.points.push([point, gap])
     return gap
+  }
+
+  /** Where this replay's time line parted from the recording's, once, when it just did. */
+  takeDivergence(): TimingDivergence | undefined {
+    const divergence = this.divergence
+    this.divergence = undefined
+    return divergence
   }
 
   /** Record mode: writes what this task recorded, and its time line, into the cassette file. */
@@ -144,13 +220,23 @@ export class TaskCassette {
   }
 
   private cassette(): LoadedCassette {
-    this.loaded ??= readCassette(this.options.file, this.options.displayFile)
+    this.loaded ??= loadCassette(this.options.file, this.options.displayFile)
     return this.loaded
   }
 
+  /** The recording's time line for this episode and plan; none when the file cannot be read (`answer` says why). */
   private recordedTiming(): CassetteTiming | undefined {
-    const timing = this.cassette().timings.get(this.options.episode)
-    return timing?.plan === this.options.plan ? timing : undefined
+    try {
+      return this.cassette().timings.get(timingKey(this.options.episode, this.options.plan))
+    } catch (error) {
+      if (isCassetteFileError(error)) return undefined
+      throw error
+    }
+  }
+
+  /** A point's subject as written (each allowed variable's value as its reference), as a short digest. */
+  private digestOf(subject: string): string {
+    return createHash('sha256').update(urlAsWritten(subject, this.options.envVars)).digest('hex').slice(0, 12)
   }
 }
 

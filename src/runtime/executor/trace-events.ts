@@ -47,6 +47,11 @@ export type TraceEvent =
       events?: number
       replayed?: boolean
     }
+  /**
+   * A replay stopped being the same run as its recording at this point of its time line (another
+   * call, or its own time off the recording's): from here it counts its own wall time.
+   */
+  | { type: 'cassette:timing'; point: number; expected: string | null; actual: string; recordedMs: number | null; measuredMs: number; at: number }
   | { type: 'oracle:verdict'; ok: boolean; why: string | null; at: number }
   | { type: 'task:final'; outcome: Outcome; reason: string; consistent: boolean; at: number }
 

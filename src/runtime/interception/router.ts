@@ -158,24 +158,23 @@ export async function routeRequest(request: Request, requestId: string, signal: 
  * let it through, so faults meet replayed calls exactly as they meet live ones.
  */
 async function answerFromCassette(environment: TaskEnvironment, cassette: TaskCassette, request: Request, signal: AbortSignal, call: number): Promise<RouteDecision> {
-  const startedAt = performance.now()
   const body = request.method === 'GET' || request.method === 'HEAD' ? '' : await request.text()
   let answer: CassetteAnswer
   try {
     answer = await cassette.answer(request.method, request.url, request.headers, body, signal)
   } catch (error) {
-    environment.completeCall(call, null, performance.now() - startedAt)
+    environment.completeCall(call, null)
     // The cassette's message names the request as written, scrubbed of secrets.
     return { kind: 'network_error', message: error instanceof Error ? error.message : String(error) }
   }
   const replayed = cassette.mode === 'replay'
   if (answer.kind === 'missing') {
     environment.reportBlocked(answer.message)
-    environment.completeCall(call, 400, 0, replayed)
+    environment.completeCall(call, 400, undefined, replayed)
     return { kind: 'respond', response: Response.json({ error: { code: 'cassette_miss', message: answer.message } }, { status: 400 }) }
   }
   const { status, headers, body: text } = answer.response
-  environment.completeCall(call, status, replayed ? 0 : performance.now() - startedAt, replayed)
+  environment.completeCall(call, status, undefined, replayed)
   const nullBody = status === 204 || status === 304 || request.method === 'HEAD'
   return { kind: 'respond', response: new Response(nullBody ? null : text, { status, headers }) }
 }

@@ -26,7 +26,7 @@ export interface ModelEndpointHost {
   /** What the caller finally got: a status, or no answer. */
   finishCall(call: number, status: number | null, result: 'ok' | 'http_error' | 'timeout' | 'network'): void
   /** Adds the wall time since the last call to the clock (the agent runs in real time). */
-  syncWallClock(point: WallClockPoint): void
+  syncWallClock(point: WallClockPoint, subject?: string): void
   /** Aborted when the task ends: a hung answer lets go then at the latest. */
   taskSignal: AbortSignal
   /** Answers come from this cassette (recorded or replayed) instead of the script. */
@@ -129,7 +129,7 @@ export class ModelEndpoint {
   }
 
   async respond(request: Request): Promise<Response> {
-    this.host.syncWallClock('model')
+    this.host.syncWallClock('model', `${request.method} ${request.url}`)
     const url = new URL(request.url)
     const { call, injected } = this.host.beginCall(request.method, request.url)
     const at = this.host.clock.now()
@@ -186,11 +186,15 @@ export class ModelEndpoint {
     try {
       answer = await cassette.answer(request.method, request.url, request.headers, bodyText, request.signal)
     } catch (error) {
-      const message = `[awrr] Recording model call #${call.call} failed: ${error instanceof Error ? `${error.message}${error.cause instanceof Error ? `: ${error.cause.message}` : ''}` : String(error)}`
+      this.host.syncWallClock('model-end', `${request.method} ${request.url}`)
+      // The cassette's message names the request as written, scrubbed of secrets.
+      const message = error instanceof Error ? error.message : String(error)
       this.host.trace.emit({ type: 'task:error', where: 'llm', message, at: call.at })
       this.finish({ ...call, status: 'network', turn: null, reply: null, usageDelivered: false })
       return Response.error()
     }
+    // The recorded call's latency ends here, on the clock (a replay of the same run takes the recording's).
+    this.host.syncWallClock('model-end', `${request.method} ${request.url}`)
     if (answer.kind === 'missing') {
       this.host.trace.emit({ type: 'task:error', where: 'llm', message: answer.message, at: call.at })
       // 400: not an answer an SDK retries; the task fails on the miss anyway.

@@ -48,7 +48,7 @@ export interface ServedCall {
 }
 
 /** Where a real-time caller's wall time is taken in: a call begins (by its kind) or ends. */
-export type WallClockPoint = 'http' | 'serve' | 'open' | 'close' | 'model' | 'model-end'
+export type WallClockPoint = 'http' | 'http-end' | 'serve' | 'open' | 'close' | 'model' | 'model-end'
 
 export interface TaskEnvironmentOptions {
   seed: number
@@ -161,15 +161,24 @@ export class TaskEnvironment {
 
   /**
    * Adds the wall time since the last call to the clock (real-time callers only); `point` names
-   * what happens now (a call of some kind begins or ends). With a cassette, the cassette says how
-   * much of it counts: a replay counts the recording's time (`TaskCassette.wallGap`).
+   * what happens now (a call of some kind begins or ends) and `subject` what it is about (`METHOD
+   * URL`, a tool's name). With a cassette, the cassette says how much of it counts: a replay of the
+   * same run counts the recording's time (`TaskCassette.wallGap`), and the trace says where a
+   * replay stopped being the same run.
    */
-  syncWallClock(point: WallClockPoint): void {
+  syncWallClock(point: WallClockPoint, subject?: string): void {
     if (!this.options.realTime) return
     const now = performance.now()
     const cassette = this.options.cassette
-    this.clock.advance(cassette ? cassette.wallGap(point, now - this.wallSyncedAt) : now - this.wallSyncedAt)
+    if (!cassette) {
+      this.clock.advance(now - this.wallSyncedAt)
+      this.wallSyncedAt = now
+      return
+    }
+    this.clock.advance(cassette.wallGap(point, subject, now - this.wallSyncedAt))
     this.wallSyncedAt = now
+    const divergence = cassette.takeDivergence()
+    if (divergence) this.options.trace.emit({ type: 'cassette:timing', ...divergence, at: this.clock.now() })
   }
 
   constructor(private readonly options: TaskEnvironmentOptions) {
@@ -294,7 +303,7 @@ export class TaskEnvironment {
   }): Promise<ExternalRoute> {
     const url = new URL(call.url)
     if (!this.origins.has(url.origin)) return { kind: 'not_declared' }
-    this.syncWallClock('http')
+    this.syncWallClock('http', `${call.method} ${call.url}`)
     const target = targetOf(call.method, url)
     const declared = this.httpTools.find((tool) => tool.target === target)
     const tool = declared?.name ?? target
@@ -329,10 +338,18 @@ export class TaskEnvironment {
     if (Number.isFinite(retryAfter) && retryAfter >= 0) record.retryAfterMs = retryAfter * 1000
   }
 
-  /** The answer a passthrough call got from the real service. */
-  completeCall(call: number, status: number | null, latencyMs: number, replayed = false): void {
+  /**
+   * The answer a passthrough call got from the real service. Without `latencyMs` (a cassette's
+   * answer), the call ends on the task's clock: a replay of the same run takes the recording's
+   * latency, so the client verdicts that read it (hot loops, deadlines) judge the same call alike.
+   */
+  completeCall(call: number, status: number | null, latencyMs?: number, replayed = false): void {
     const record = this.calls.find((candidate) => candidate.call === call)
     if (!record) return
+    if (latencyMs === undefined) {
+      this.syncWallClock('http-end', record.target)
+      latencyMs = this.clock.now() - record.at
+    }
     record.status = status
     record.result = status === null ? 'network' : status < 400 ? 'ok' : 'http_error'
     record.latencyMs = latencyMs
@@ -368,7 +385,7 @@ export class TaskEnvironment {
    * protocol answer. With a fault, its ground truth goes into the trace here, as for HTTP calls.
    */
   openCall(call: { tool: string; target: string; sideEffect: boolean; injected: InjectedFault | undefined; renewable?: true }): OpenCall {
-    this.syncWallClock('open')
+    this.syncWallClock('open', call.tool)
     const index = this.callCounter++
     const at = this.clock.now()
     const record: CallRecord = { call: index, tool: call.tool, target: call.target, step: undefined, purpose: 'step', at, status: null, result: 'pending', faulted: call.injected !== undefined, sideEffect: call.sideEffect, ...(call.renewable ? { renewable: true as const } : {}) }
@@ -381,8 +398,8 @@ export class TaskEnvironment {
 
   /** Closes a call opened with `openCall`: what the caller got, and how long it took. */
   closeCall(call: number, answer: { status: number | 'network' | 'hang'; result: CallRecord['result']; latencyMs?: number }): void {
-    this.syncWallClock('close')
     const record = this.calls.find((candidate) => candidate.call === call)
+    this.syncWallClock('close', record?.tool)
     if (!record) return
     record.status = typeof answer.status === 'number' ? answer.status : null
     record.result = answer.result
@@ -422,7 +439,7 @@ export class TaskEnvironment {
   }
 
   async serve(call: ServedCall): Promise<ServedAnswer> {
-    this.syncWallClock('serve')
+    this.syncWallClock('serve', call.tool)
     const index = this.callCounter++
     const at = this.clock.now()
     const record: CallRecord = {
