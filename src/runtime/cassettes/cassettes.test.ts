@@ -112,6 +112,15 @@ describe('cassette files', () => {
       cassette.wallGap('model', 'POST x', gaps[2]),
     ]
 
+    /** A cassette file holding one recorded run under plan p1. */
+    const recordedRun = async () => {
+      const file = path.join(tempDir(), 't.cassette.json')
+      const recording = options(file, 'p1', 'record', shop)
+      await run(recording, [12.3456789, 250, 400])
+      await recording.flush()
+      return file
+    }
+
     it('are kept to the microsecond per episode and plan, with no URL or secret in them, and the recording counts what it keeps', async () => {
       const file = path.join(tempDir(), 't.cassette.json')
       const recorded = options(file, 'p1', 'record', shop)
@@ -127,10 +136,7 @@ describe('cassette files', () => {
     })
 
     it("a replay of the same run counts the recording's gaps: a call's latency always, its own time while within the tolerance", async () => {
-      const file = path.join(tempDir(), 't.cassette.json')
-      const recording = options(file, 'p1', 'record', shop)
-      await run(recording, [12.3456789, 250, 400])
-      await recording.flush()
+      const file = await recordedRun()
       // The shop answered at once, the agent's own work and wait were a little off: the recording's time.
       const replay = options(file, 'p1', 'replay')
       expect(await run(replay, [180, 0.02, 590])).toEqual([12.346, 0, 'answer', 250, 400])
@@ -140,10 +146,7 @@ describe('cassette files', () => {
     })
 
     it('a replay that waits otherwise, calls something else or runs under another plan counts its own time, and says where it parted', async () => {
-      const file = path.join(tempDir(), 't.cassette.json')
-      const recording = options(file, 'p1', 'record', shop)
-      await run(recording, [12.3456789, 250, 400])
-      await recording.flush()
+      const file = await recordedRun()
       // The agent dropped its 400 ms wait: the same calls, but not the same run.
       const quicker = options(file, 'p1', 'replay')
       expect(await run(quicker, [12, 0.02, 3])).toEqual([12.346, 0, 'answer', 250, 3])
