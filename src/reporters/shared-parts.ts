@@ -4,8 +4,10 @@ import type { TaskSummary } from '../runtime/executor/task-summary.ts'
  * Vitest's main process keeps every test's meta until the run ends, so the parts of AWRR's task
  * summaries are most of what a big suite costs it per task run. Most parts repeat from task to
  * task: the file, its trace and scenario, the strategy, an all-zero verdict, the same fault hit or
- * diagnosis. `share` replaces each part of a summary by one frozen instance of equal value (a
+ * diagnosis. `share` replaces each part of a summary by one frozen instance equal to it as JSON (a
  * string by one string), so the run keeps each distinct part once, however many tasks have it.
+ * Equal as JSON is the equality a summary already lives by: it is plain JSON, and a sharded run's
+ * `--merge-reports` reads it back from JSON (a key holding `undefined` is no key there either).
  *
  * The table is bounded: once it holds `limit` parts, a part it does not know stays as it came. A
  * part longer than `longestKey` characters of JSON is never a table entry (its key would cost what
