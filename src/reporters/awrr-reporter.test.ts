@@ -2,7 +2,7 @@ import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promise
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { stripVTControlCharacters } from 'node:util'
-import type { Vitest } from 'vitest/node'
+import type { TestCase, Vitest } from 'vitest/node'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { AwrrReporter, type AwrrReporterOptions } from './awrr-reporter.ts'
 import { isGateConfigError } from './gate-error.ts'
@@ -201,5 +201,15 @@ describe('AwrrReporter', () => {
     const report = JSON.parse(await readFile(join(root, '.awrr', 'report.json'), 'utf8')) as JsonReport
     expect(report.incomplete).toEqual([{ strategy: 'B2', file: 'scenarios/big.scenario.yaml', missing: 2, error: 'its worker ended before the module finished' }])
     expect(fake.errors.join('\n')).toContain('INCOMPLETE  B2: scenarios/big.scenario.yaml: 2 tasks never reported')
+  })
+
+  it('keeps each repeating part of the summaries it is handed once, as Vitest holds them until the run ends', () => {
+    const reporter = new AwrrReporter(base)
+    const hit = { type: 'Timeout', layer: 'transient', mode: 'per_attempt', position: 'first' } as const
+    const metas = [0, 1].map((index) => ({ awrr: structuredClone(makeSummary({ id: `T${index}`, index, faultHits: [hit] })) }))
+    expect(metas[1]!.awrr.faultHits).not.toBe(metas[0]!.awrr.faultHits)
+    for (const meta of metas) reporter.onTestCaseResult({ meta: () => meta } as unknown as TestCase)
+    expect(metas[1]!.awrr.faultHits).toBe(metas[0]!.awrr.faultHits)
+    expect(metas.map((meta) => meta.awrr.id)).toEqual(['T0', 'T1'])
   })
 })
