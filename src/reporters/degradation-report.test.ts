@@ -6,15 +6,7 @@ import { renderHtmlReport } from './html-report.ts'
 import { buildJsonReport } from './json-report.ts'
 import { renderMarkdownReport } from './markdown-report.ts'
 import { renderTerminalReport } from './terminal-report.ts'
-import { makeSummary } from './test-fixtures.ts'
-
-const noVerdicts = {
-  retryAfter: { eligible: 0, honoured: 0, calls: [] },
-  unsafeRetries: { count: 0, calls: [] },
-  duplicateSideEffects: { count: 0, calls: [] },
-  hotLoops: { count: 0, calls: [] },
-  ignoredDeadlines: { count: 0, calls: [] },
-}
+import { makeSummary, noVerdicts } from './test-fixtures.ts'
 
 function task(strategy: string, id: string, fields: Partial<TaskSummary>): TaskSummary {
   return makeSummary({ strategy, id, clean: 'completed', verdicts: noVerdicts, ...fields })

@@ -1,16 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import type { TaskSummary } from '../runtime/executor/task-summary.ts'
 import { SharedParts } from './shared-parts.ts'
-import { makeSummary } from './test-fixtures.ts'
+import { makeSummary, noVerdicts } from './test-fixtures.ts'
 
 /** A summary as Vitest's main process gets it: a fresh copy, sharing nothing with any other. */
-const noVerdicts = {
-  retryAfter: { eligible: 0, honoured: 0, calls: [] },
-  unsafeRetries: { count: 0, calls: [] },
-  duplicateSideEffects: { count: 0, calls: [] },
-  hotLoops: { count: 0, calls: [] },
-  ignoredDeadlines: { count: 0, calls: [] },
-}
 const received = (overrides: Partial<TaskSummary> = {}): TaskSummary => structuredClone(makeSummary({ verdicts: noVerdicts, ...overrides }))
 
 describe('shared summary parts', () => {

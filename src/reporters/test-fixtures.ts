@@ -2,7 +2,11 @@
 import type { TaskMeta } from 'vitest'
 import type { TestModule } from 'vitest/node'
 import type { TaskSummary } from '../runtime/executor/task-summary.ts'
+import { judgeClient, type ClientVerdicts } from '../runtime/verdicts/client-verdicts.ts'
 import type {} from './task-meta.ts'
+
+/** A task's client verdicts when it made no call to judge: what `judgeClient` gives, every count 0. */
+export const noVerdicts: ClientVerdicts = judgeClient([], { attemptTimeoutMs: 0 })
 
 /** A completed, error-free five-step task; tests override what they are about. */
 export function makeSummary(overrides: Partial<TaskSummary> = {}): TaskSummary {
