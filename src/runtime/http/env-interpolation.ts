@@ -42,7 +42,7 @@ export function allowedEnvVars(allow: EnvAllowList, env: NodeJS.ProcessEnv = pro
 
 /** Every variable the allow list admits that is set: what the reporters redact. */
 export function allowedEnvValues(allow: EnvAllowList, env: NodeJS.ProcessEnv = process.env): string[] {
-  return Object.entries(env).flatMap(([name, value]) => (value !== undefined && value !== '' && isEnvAllowed(name, allow) ? [value] : []))
+  return allowedEnvVars(allow, env).map(([, value]) => value)
 }
 
 export class AwrrMissingEnvError extends Error {
