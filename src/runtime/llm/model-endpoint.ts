@@ -45,7 +45,6 @@ interface ServedModelCall {
   latencyMs: number
 }
 
-
 /** Where a request goes: the provider's wire module for the API its path names. */
 function wireFor(spec: LlmSpec, pathname: string): ProviderWire | undefined {
   if (spec.provider === 'anthropic') return pathname.endsWith('/messages') ? anthropicMessages : undefined
@@ -182,19 +181,22 @@ export class ModelEndpoint {
 
   /** The cassette's answer: recorded (record mode) or read back (replay), then served like a scripted one. */
   private async respondFromCassette(cassette: TaskCassette, request: Request, bodyText: string, call: ServedModelCall): Promise<Response> {
-    let answer: CassetteAnswer
+    let answer: CassetteAnswer | undefined
+    let failure: unknown
     try {
       answer = await cassette.answer(request.method, request.url, request.headers, bodyText, request.signal)
     } catch (error) {
-      this.host.syncWallClock('model-end', `${request.method} ${request.url}`)
+      failure = error
+    }
+    // The recorded call's latency ends here, on the clock (a replay of the same run takes the recording's).
+    this.host.syncWallClock('model-end', `${request.method} ${request.url}`)
+    if (answer === undefined) {
       // The cassette's message names the request as written, scrubbed of secrets.
-      const message = error instanceof Error ? error.message : String(error)
+      const message = failure instanceof Error ? failure.message : String(failure)
       this.host.trace.emit({ type: 'task:error', where: 'llm', message, at: call.at })
       this.finish({ ...call, status: 'network', turn: null, reply: null, usageDelivered: false })
       return Response.error()
     }
-    // The recorded call's latency ends here, on the clock (a replay of the same run takes the recording's).
-    this.host.syncWallClock('model-end', `${request.method} ${request.url}`)
     if (answer.kind === 'missing') {
       this.host.trace.emit({ type: 'task:error', where: 'llm', message: answer.message, at: call.at })
       // 400: not an answer an SDK retries; the task fails on the miss anyway.
