@@ -94,6 +94,10 @@ test('record against a local OpenAI-shaped server writes scrubbed cassettes; rep
   const cassette = JSON.parse(readFileSync(cassettes[0]!, 'utf8')) as { entries: { episode: string; request: { url: string }; responses: { headers: Record<string, string>; body: string }[] }[] }
   const model = cassette.entries.find((entry) => entry.request.url.endsWith('/chat/completions'))!
   expect(cassette.entries.map((entry) => entry.episode)).toEqual(Array(cassette.entries.length).fill('order-agent refund/main'))
+  // The time line names what each point was about (a digest of the request as written), the model's calls included.
+  const points = (JSON.parse(readFileSync(cassettes[0]!, 'utf8')) as { timings: { points: [string, number][] }[] }).timings.flatMap((timing) => timing.points.map(([point]) => point))
+  expect(points.filter((point) => point.startsWith('model')).length).toBeGreaterThan(0)
+  expect(points.filter((point) => !/^(model|model-end|http|http-end) [0-9a-f]{12}$/.test(point))).toEqual([])
   // The echoed key was scrubbed from the body and the echo header, not only from the request.
   expect(model.responses[0]!.body).toContain('"system_fingerprint":"fp for [redacted]"')
   expect(model.responses[0]!.headers['x-echo-authorization']).toBe('[redacted]')

@@ -216,7 +216,7 @@ export class TaskEnvironment {
           trace: options.trace,
           taskSignal: this.ended.signal,
           cassette: options.cassette,
-          syncWallClock: (point) => this.syncWallClock(point),
+          syncWallClock: (point, subject) => this.syncWallClock(point, subject),
           beginCall: (method, url) => this.beginModelCall(method, url),
           finishCall: (call, status, result) => {
             const record = this.calls.find((candidate) => candidate.call === call)
